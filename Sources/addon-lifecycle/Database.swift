@@ -1,0 +1,51 @@
+import Foundation
+import Logging
+import Postgres
+
+/// The database a command uses: DATABASE_URL when given, else the embedded cluster, which this
+/// process stops again on exit if it was the one that started it.
+struct Database {
+    let configuration: PostgresConfiguration
+    private let embedded: EmbeddedCluster?
+    private let startedEmbedded: Bool
+
+    /// Opens the database, runs `body`, and closes it again, also when `body` throws.
+    static func with<T>(url: String?, logger: Logger, _ body: (PostgresConfiguration) async throws -> T) async throws -> T {
+        let database = try await open(url: url, logger: logger)
+        do {
+            let value = try await body(database.configuration)
+            await database.close()
+            return value
+        } catch {
+            await database.close()
+            throw error
+        }
+    }
+
+    static func open(url: String?, logger: Logger) async throws -> Database {
+        if let url {
+            let configuration = PostgresConfiguration(url)
+            _ = try configuration.parsedOptions()  // fail early, with a one-line message
+            return Database(configuration: configuration, embedded: nil, startedEmbedded: false)
+        }
+        let directory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+            .appendingPathComponent(".addon-lifecycle/postgres")
+        let cluster = EmbeddedCluster(directory: directory, logger: logger)
+        let running = try await cluster.start()
+        logger.notice("using the embedded PostgreSQL (no DATABASE_URL)", metadata: ["conninfo": "\(running.connectionString)"])
+        return Database(
+            configuration: PostgresConfiguration(running.connectionString),
+            embedded: cluster,
+            startedEmbedded: running.startedHere)
+    }
+
+    /// Stops the embedded cluster if this process started it.
+    func close() async {
+        guard startedEmbedded, let embedded else { return }
+        do {
+            try await embedded.stop()
+        } catch {
+            Logger(label: "addon-lifecycle").error("could not stop the embedded PostgreSQL", metadata: ["error": "\(error)"])
+        }
+    }
+}
