@@ -1,0 +1,55 @@
+import Foundation
+import Postgres
+import TestSupport
+import Testing
+
+/// Runs its own private cluster (not the shared test server), because it stops and restarts it.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct EmbeddedClusterTests {
+    @Test func poolAndListenerSurviveAServerRestart() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("embedded-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let cluster = EmbeddedCluster(directory: directory, logger: TestDatabase.logger)
+        let running = try await cluster.start()
+        #expect(running.startedHere)
+
+        let configuration = PostgresConfiguration(running.connectionString)
+        let pool = PostgresPool(configuration: configuration, size: 2, logger: TestDatabase.logger)
+        let listen = try await pool.withConnection { try $0.query("SHOW listen_addresses")[0].decode(String.self, column: 0) }
+        #expect(listen == "127.0.0.1")
+        let pidBefore = try await pool.withConnection { $0.backendPID }
+
+        let listener = PostgresListener(configuration: configuration, channels: ["work"], logger: TestDatabase.logger)
+        let listening = Task { try await listener.run() }
+        var events = listener.events.makeAsyncIterator()
+        #expect(await events.next() == .connected)
+
+        // A second start finds the server running and does not own it.
+        #expect(try await cluster.start().startedHere == false)
+
+        try await cluster.stop()
+        let restarted = try await cluster.start()
+        #expect(restarted.connectionString == running.connectionString)
+
+        // The idle pooled connection died with the server; the pool notices and reconnects.
+        let (value, pidAfter) = try await pool.withConnection { connection in
+            (try connection.query("SELECT 1 + 1")[0].decode(Int.self, column: 0), connection.backendPID)
+        }
+        #expect(value == 2)
+        #expect(pidAfter != pidBefore)
+
+        // The listener reconnects by itself and hears new notifications.
+        #expect(await events.next() == .connected)
+        try await pool.withConnection { try $0.query("SELECT pg_notify($1, $2)", ["work", "after-restart"]) }
+        guard case .notification(let notification)? = await events.next() else {
+            Issue.record("no notification after restart")
+            return
+        }
+        #expect(notification.payload == "after-restart")
+
+        listener.stop()
+        try await listening.value
+        await pool.close()
+        try await cluster.stop()
+    }
+}
