@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// A bounded pool of connections, each on its own thread. A swift-service-lifecycle `Service`:
 /// `run()` keeps it open until graceful shutdown, then closes every connection.
@@ -7,19 +8,25 @@ import ServiceLifecycle
 /// Connections are opened lazily and checked before each use, so the pool rides out a server
 /// restart: a connection that broke while idle is reopened on its next lease, and a failed connect
 /// surfaces as `.connectionFailed` (bounded by `connect_timeout`) instead of a hang.
-public actor PostgresPool: Service {
-    public nonisolated let configuration: PostgresConfiguration
-    public nonisolated let size: Int
+///
+/// Bookkeeping is a mutex, not an actor: a lease costs no thread hop, so the only hop per
+/// `withConnection` is onto the connection's own thread and back.
+public final class PostgresPool: Service, Sendable {
+    public let configuration: PostgresConfiguration
+    public let size: Int
     /// How long a caller waits for a free connection before `.unavailable`.
-    public nonisolated let acquireTimeout: Duration
+    public let acquireTimeout: Duration
     private let logger: Logger
 
-    private var idle: [PostgresConnection] = []
-    /// Connections created and not yet discarded (idle + leased).
-    private var created = 0
-    private var waiters: [(id: Int, continuation: CheckedContinuation<PostgresConnection, any Error>)] = []
-    private var nextWaiterID = 0
-    private var closed = false
+    private struct State {
+        var idle: [PostgresConnection] = []
+        /// Connections created and not yet discarded (idle + leased).
+        var created = 0
+        var waiters: [(id: Int, continuation: CheckedContinuation<PostgresConnection, any Error>)] = []
+        var nextWaiterID = 0
+        var closed = false
+    }
+    private let state = Mutex(State())
 
     public init(configuration: PostgresConfiguration, size: Int = 4, acquireTimeout: Duration = .seconds(5), logger: Logger) {
         precondition(size > 0, "a pool needs at least one connection")
@@ -34,14 +41,10 @@ public actor PostgresPool: Service {
     @discardableResult
     public func withConnection<T: Sendable>(_ body: @Sendable (isolated PostgresConnection) throws -> T) async throws -> T {
         let connection = try await lease()
-        do {
-            try await connection.reconnectIfNeeded()
-            let value = try await connection.run(body)
-            release(connection)
-            return value
-        } catch {
-            release(connection)
-            throw error
+        defer { release(connection) }
+        return try await connection.run { connection in
+            try connection.reconnectIfNeeded()
+            return try body(connection)
         }
     }
 
@@ -59,52 +62,94 @@ public actor PostgresPool: Service {
 
     /// Fails waiting callers and closes idle connections; leased ones close when returned.
     public func close() {
-        guard !closed else { return }
-        closed = true
-        for waiter in waiters {
-            waiter.continuation.resume(throwing: PostgresError(.unavailable, message: "connection pool is closed"))
+        let (waiters, idle) = state.withLock { state -> ([CheckedContinuation<PostgresConnection, any Error>], [PostgresConnection]) in
+            guard !state.closed else { return ([], []) }
+            state.closed = true
+            let result = (state.waiters.map(\.continuation), state.idle)
+            state.created -= state.idle.count
+            state.waiters.removeAll()
+            state.idle.removeAll()
+            return result
         }
-        waiters.removeAll()
+        for waiter in waiters { waiter.resume(throwing: Self.closedError) }
         for connection in idle { Task { await connection.close() } }
-        created -= idle.count
-        idle.removeAll()
+    }
+
+    private static let closedError = PostgresError(.unavailable, message: "connection pool is closed")
+
+    private enum Grant {
+        case connection(PostgresConnection)
+        /// A free slot: make a connection (it opens on its own thread at first use).
+        case create
+        case closed
+        case wait
+    }
+
+    /// Takes an idle connection or a free slot under the lock; otherwise, if `waiter` is given,
+    /// queues it (still under the lock, so a concurrent release cannot slip past it).
+    private func grant(orEnqueue waiter: (id: Int, continuation: CheckedContinuation<PostgresConnection, any Error>)? = nil) -> Grant {
+        state.withLock { state in
+            if state.closed { return .closed }
+            if let connection = state.idle.popLast() { return .connection(connection) }
+            if state.created < size {
+                state.created += 1
+                return .create
+            }
+            if let waiter { state.waiters.append(waiter) }
+            return .wait
+        }
     }
 
     private func lease() async throws -> PostgresConnection {
-        if closed { throw PostgresError(.unavailable, message: "connection pool is closed") }
-        if let connection = idle.popLast() { return connection }
-        if created < size {
-            created += 1
-            // Opened on its own thread by reconnectIfNeeded(), not here on the pool's executor.
-            return PostgresConnection(configuration: configuration)
+        switch grant() {
+        case .connection(let connection): return connection
+        case .create: return PostgresConnection(configuration: configuration)
+        case .closed: throw Self.closedError
+        case .wait: break
         }
-        let id = nextWaiterID
-        nextWaiterID += 1
+        let id = state.withLock { state in
+            defer { state.nextWaiterID += 1 }
+            return state.nextWaiterID
+        }
         let timeout = acquireTimeout
+        let timer = Task { [weak self] in
+            try await Task.sleep(for: timeout)
+            self?.timeOut(waiter: id)
+        }
+        defer { timer.cancel() }
         return try await withCheckedThrowingContinuation { continuation in
-            waiters.append((id, continuation))
-            Task { [weak self] in
-                try? await Task.sleep(for: timeout)
-                await self?.timeOut(waiter: id)
+            switch grant(orEnqueue: (id, continuation)) {
+            case .connection(let connection): continuation.resume(returning: connection)
+            case .create: continuation.resume(returning: PostgresConnection(configuration: configuration))
+            case .closed: continuation.resume(throwing: Self.closedError)
+            case .wait: break  // resumed by release(), close() or timeOut()
             }
         }
     }
 
     private func timeOut(waiter id: Int) {
-        guard let index = waiters.firstIndex(where: { $0.id == id }) else { return }
-        let waiter = waiters.remove(at: index)
-        waiter.continuation.resume(throwing: PostgresError(
+        let waiter = state.withLock { state in
+            state.waiters.firstIndex { $0.id == id }.map { state.waiters.remove(at: $0) }
+        }
+        waiter?.continuation.resume(throwing: PostgresError(
             .unavailable, message: "no database connection became free within \(acquireTimeout)"))
     }
 
     private func release(_ connection: PostgresConnection) {
-        if closed {
-            created -= 1
-            Task { await connection.close() }
-        } else if !waiters.isEmpty {
-            waiters.removeFirst().continuation.resume(returning: connection)
-        } else {
-            idle.append(connection)
+        enum Next { case handTo(CheckedContinuation<PostgresConnection, any Error>), discard, keep }
+        let next = state.withLock { state -> Next in
+            if state.closed {
+                state.created -= 1
+                return .discard
+            }
+            if !state.waiters.isEmpty { return .handTo(state.waiters.removeFirst().continuation) }
+            state.idle.append(connection)
+            return .keep
+        }
+        switch next {
+        case .handTo(let waiter): waiter.resume(returning: connection)
+        case .discard: Task { await connection.close() }
+        case .keep: break
         }
     }
 }

@@ -49,7 +49,7 @@ struct EmbeddedClusterTests {
 
         listener.stop()
         try await listening.value
-        await pool.close()
+        pool.close()
         try await cluster.stop()
     }
 }

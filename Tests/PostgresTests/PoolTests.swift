@@ -73,7 +73,7 @@ struct PoolTests {
     @Test func aClosedPoolRefusesWork() async throws {
         let pool = try await TestDatabase.pool("closed", size: 1)
         try await pool.withConnection { try $0.simpleQuery("SELECT 1") }
-        await pool.close()
+        pool.close()
         let error = await #expect(throws: PostgresError.self) {
             try await pool.withConnection { _ in }
         }
