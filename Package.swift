@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "addon-lifecycle", targets: ["addon-lifecycle"]),
+        .executable(name: "addon-lifecycle-bench", targets: ["addon-lifecycle-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -55,6 +56,15 @@ let package = Package(
             name: "TestSupport",
             dependencies: ["Postgres", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport"
+        ),
+        // Load generators and measurements; prints figures, never part of `swift test`.
+        .executableTarget(
+            name: "addon-lifecycle-bench",
+            dependencies: [
+                "Postgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "PostgresTests",

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "addon-lifecycle-bench",
+        abstract: "Benchmarks that print figures (see README, Benchmark results). Never part of the test suite.",
+        subcommands: [PostgresBench.self]
+    )
+}
