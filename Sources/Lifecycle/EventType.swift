@@ -1,0 +1,15 @@
+/// The event types the lifecycle understands. Anything else is stored and marked ignored.
+public enum EventType: String, Sendable, Hashable, Codable, CaseIterable {
+    case subscriptionAddonCreated = "com.gigs.subscriptionAddon.created"
+    case invoicePaid = "com.gigs.invoice.paid"
+    case networkLatched = "com.gigs.network.latched"
+    case usageStarted = "com.gigs.usage.started"
+    case subscriptionPeriodEnded = "com.gigs.subscription.periodEnded"
+    case subscriptionRenewed = "com.gigs.subscription.renewed"
+    case subscriptionAddonCanceled = "com.gigs.subscriptionAddon.canceled"
+    case subscriptionEnded = "com.gigs.subscription.ended"
+
+    /// Types of the transitions the workers append to the outbox.
+    public static let subscriptionAddonActivated = "com.gigs.subscriptionAddon.activated"
+    public static let subscriptionAddonEnded = "com.gigs.subscriptionAddon.ended"
+}

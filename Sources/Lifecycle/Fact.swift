@@ -1,0 +1,84 @@
+/// What an event contributes to the lifecycle, at its logical time. One event gives at most one
+/// fact, so `eventID` identifies a fact and duplicates are detected by it: the first fact seen
+/// with an id wins, later ones are dropped whatever their body (`FactSet`, `Lifecycle.evaluate`).
+///
+/// A fact only applies to add-ons of its own `subscription`: an invoice line or a cancellation
+/// naming a sad created on another subscription is ignored, and latches, usages, period ends and
+/// subscription ends only reach add-ons created on the same subscription.
+public struct Fact: Sendable, Hashable, Codable {
+    public var eventID: String
+    /// Logical time: the event's `time`, except period facts, which use the period boundary.
+    public var time: Instant
+    public var subscription: String
+    public var kind: Kind
+
+    public enum Kind: Sendable, Hashable, Codable {
+        case addonCreated(subscriptionAddon: String, addon: AddonSnapshot)
+        case invoicePaid(invoice: String, subscriptionAddons: [String])
+        case networkLatched(country: String)
+        case usageStarted(country: String)
+        /// `start` is nil when derived from `subscription.renewed`, which only names the boundary.
+        case periodEnded(number: Int, start: Instant?, end: Instant)
+        case addonCanceled(subscriptionAddon: String)
+        case subscriptionEnded
+    }
+
+    public init(eventID: String, time: Instant, subscription: String, kind: Kind) {
+        self.eventID = eventID
+        self.time = time
+        self.subscription = subscription
+        self.kind = kind
+    }
+
+    /// The fact of an event; nil for ignored types.
+    public init?(event: Event) {
+        let id = event.id
+        switch event.payload {
+        case .addonCreated(let p):
+            self.init(eventID: id, time: event.time, subscription: p.subscription,
+                      kind: .addonCreated(subscriptionAddon: p.subscriptionAddon, addon: p.addon))
+        case .invoicePaid(let p):
+            self.init(eventID: id, time: event.time, subscription: p.subscription,
+                      kind: .invoicePaid(invoice: p.invoice, subscriptionAddons: p.subscriptionAddons))
+        case .networkLatched(let p):
+            self.init(eventID: id, time: event.time, subscription: p.subscription,
+                      kind: .networkLatched(country: p.country))
+        case .usageStarted(let p):
+            self.init(eventID: id, time: event.time, subscription: p.subscription,
+                      kind: .usageStarted(country: p.country))
+        case .periodEnded(let p):
+            self.init(eventID: id, time: p.period.end, subscription: p.subscription,
+                      kind: .periodEnded(number: p.period.number, start: p.period.start, end: p.period.end))
+        case .subscriptionRenewed(let p):
+            let boundary = p.currentPeriod.start
+            self.init(eventID: id, time: boundary, subscription: p.subscription,
+                      kind: .periodEnded(number: p.currentPeriod.number - 1, start: nil, end: boundary))
+        case .addonCanceled(let p):
+            self.init(eventID: id, time: event.time, subscription: p.subscription,
+                      kind: .addonCanceled(subscriptionAddon: p.subscriptionAddon))
+        case .subscriptionEnded(let p):
+            self.init(eventID: id, time: event.time, subscription: p.subscription, kind: .subscriptionEnded)
+        case .ignored:
+            return nil
+        }
+    }
+
+    /// SPEC §3 order: logical time, then event id.
+    public static func logicalOrder(_ a: Fact, _ b: Fact) -> Bool {
+        a.time != b.time ? a.time < b.time : a.eventID < b.eventID
+    }
+
+    /// Add-on ids this fact names directly (created, canceled, invoice lines).
+    public var subscriptionAddons: [String] {
+        switch kind {
+        case .addonCreated(let sad, _), .addonCanceled(let sad): return [sad]
+        case .invoicePaid(_, let sads): return sads
+        default: return []
+        }
+    }
+}
+
+extension Event {
+    /// The lifecycle fact of this event; nil for ignored types.
+    public var fact: Fact? { Fact(event: self) }
+}

@@ -1,0 +1,73 @@
+/// The pure state machine of SPEC §3. No I/O and no clock: `now` is a parameter, so the workers,
+/// the replay tool and the tests get identical answers from identical facts.
+public enum Lifecycle: Sendable {
+    /// The full fold, written to read like the spec: duplicates by eventID dropped (the FIRST in
+    /// sequence order wins, whatever the later bodies say, like the inbox), then facts in
+    /// (time, eventID) order, then each add-on's earliest qualifying facts.
+    /// `FactSet.evaluate(now:)` over the same sequence is the indexed, incremental equivalent;
+    /// property tests hold the two equal.
+    ///
+    /// Facts of several subscriptions may be mixed: a fact only affects add-ons of its own
+    /// subscription (an invoice or cancellation naming a sad of another subscription is ignored),
+    /// so folding one subscription's facts or a whole log gives the same add-on states.
+    public static func evaluate(facts: some Sequence<Fact>, now: Instant) -> SubscriptionState {
+        var seen = Set<String>()
+        var ordered: [Fact] = []
+        // Dedup before sorting: sorting first would let the earliest copy win instead of the first.
+        for fact in facts where seen.insert(fact.eventID).inserted { ordered.append(fact) }
+        ordered.sort(by: Fact.logicalOrder)
+
+        // The earliest creation wins; its data is the snapshot.
+        var inputs: [String: AddonInputs] = [:]
+        var sadsBySubscription: [String: [String]] = [:]
+        for fact in ordered {
+            guard case .addonCreated(let sad, let addon) = fact.kind, inputs[sad] == nil else { continue }
+            inputs[sad] = AddonInputs(id: sad, subscription: fact.subscription, addon: addon, createdAt: fact.time)
+            sadsBySubscription[fact.subscription, default: []].append(sad)
+        }
+
+        // In logical order, the first qualifying fact is the earliest one.
+        var periodEnds: [String: [Instant]] = [:]
+        for fact in ordered {
+            let sameSubscription = sadsBySubscription[fact.subscription] ?? []
+            switch fact.kind {
+            case .addonCreated:
+                break
+            case .invoicePaid(_, let sads):
+                for sad in sads where inputs[sad]?.subscription == fact.subscription && inputs[sad]?.paidAt == nil {
+                    inputs[sad]?.paidAt = fact.time
+                }
+            case .networkLatched(let country), .usageStarted(let country):
+                let trigger: ActivationTrigger = if case .networkLatched = fact.kind { .networkLatch } else { .usageStarted }
+                for sad in sameSubscription {
+                    guard let input = inputs[sad], input.addon.activationTrigger == trigger,
+                          input.triggeredAt == nil, fact.time >= input.createdAt,
+                          input.addon.covers(country: country)
+                    else { continue }
+                    inputs[sad]?.triggeredAt = fact.time
+                }
+            case .periodEnded(_, _, let end):
+                periodEnds[fact.subscription, default: []].append(end)
+            case .addonCanceled(let sad):
+                guard let input = inputs[sad], input.subscription == fact.subscription,
+                      input.canceledAt == nil, fact.time >= input.createdAt
+                else { continue }
+                inputs[sad]?.canceledAt = fact.time
+            case .subscriptionEnded:
+                for sad in sameSubscription {
+                    guard let input = inputs[sad], input.subscriptionEndedAt == nil, fact.time >= input.createdAt
+                    else { continue }
+                    inputs[sad]?.subscriptionEndedAt = fact.time
+                }
+            }
+        }
+
+        let schedules = inputs.values.map { input in
+            AddonSchedule(input) { activatedAt in
+                // Period facts sit at their end instant, so this list is already ascending.
+                periodEnds[input.subscription]?.first { $0 > activatedAt }
+            }
+        }
+        return SubscriptionState(schedules: schedules, now: now)
+    }
+}
