@@ -13,6 +13,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // libpq, from Debian's libpq-dev. The only C we link.
@@ -41,9 +45,24 @@ let package = Package(
             ],
             resources: [.embedInCode("Migrations")]
         ),
+        // HTTP: signed webhooks in (group commit), errors as the provider's error object.
+        .target(
+            name: "Ingest",
+            dependencies: [
+                "Store",
+                "Lifecycle",
+                "Postgres",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
         .executableTarget(
             name: "addon-lifecycle",
             dependencies: [
+                "Ingest",
                 "Postgres",
                 "Store",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -62,6 +81,7 @@ let package = Package(
             name: "addon-lifecycle-bench",
             dependencies: [
                 "Postgres",
+                "Ingest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -71,6 +91,14 @@ let package = Package(
             dependencies: ["Postgres", "TestSupport", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
         ),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Postgres", "TestSupport"]),
+        .testTarget(
+            name: "IngestTests",
+            dependencies: [
+                "Ingest", "Store", "Postgres", "Lifecycle", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
         .testTarget(
             name: "LifecycleTests",
             dependencies: ["Lifecycle", .product(name: "PropertyBased", package: "swift-property-based")]

@@ -1,0 +1,66 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Lifecycle
+
+/// The provider's error object: `{"object":"error","type","code","message","hint"}`, as an
+/// `HTTPResponseError` so handlers can simply throw it.
+public struct APIError: Error, HTTPResponseError, Sendable {
+    public var status: HTTPResponse.Status
+    public var type: String
+    public var code: String?
+    public var message: String
+    public var hint: String?
+    /// Seconds a client should wait before retrying (503).
+    public var retryAfter: Int?
+
+    public init(status: HTTPResponse.Status, type: String, code: String? = nil, message: String, hint: String? = nil, retryAfter: Int? = nil) {
+        self.status = status
+        self.type = type
+        self.code = code
+        self.message = message
+        self.hint = hint
+        self.retryAfter = retryAfter
+    }
+
+    /// The JSON body. Built with the core's serializer so every string is escaped correctly.
+    public var body: [UInt8] {
+        var members: [JSONMember] = [
+            JSONMember("object", .string("error")),
+            JSONMember("type", .string(type)),
+        ]
+        if let code { members.append(JSONMember("code", .string(code))) }
+        members.append(JSONMember("message", .string(message)))
+        if let hint { members.append(JSONMember("hint", .string(hint))) }
+        return JSONValue.object(members).jsonBytes
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}
+
+extension APIError {
+    static func unauthenticated(_ code: String, _ message: String, hint: String? = nil) -> APIError {
+        APIError(status: .unauthorized, type: "unauthenticated", code: code, message: message, hint: hint)
+    }
+
+    static func unavailable(_ message: String) -> APIError {
+        APIError(
+            status: .serviceUnavailable, type: "unavailable", code: "databaseUnavailable", message: message,
+            hint: "The event was not stored; retry later.", retryAfter: 5)
+    }
+
+    /// Maps the core's decoding failure: not JSON → 400 `malformed`; a bad field → 422 `invalid`.
+    init(_ failure: DecodingFailure) {
+        switch failure {
+        case .malformed(let message):
+            self.init(status: .badRequest, type: "malformed", code: "malformedJSON", message: message,
+                      hint: "The body must be one JSON object: the event envelope.")
+        case .invalid(let field, let code, let message, let hint):
+            self.init(status: .unprocessableContent, type: "invalid", code: code, message: message, hint: hint.isEmpty ? "Check \(field)." : hint)
+        }
+    }
+}

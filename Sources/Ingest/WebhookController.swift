@@ -1,0 +1,159 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Lifecycle
+import Logging
+import Metrics
+import Postgres
+import Store
+
+/// `POST /webhooks`: verify the signature on the raw body, decode and validate the event, store it
+/// durably (group commit), and only then answer 202 (or 200 for a duplicate).
+public struct WebhookController<Context: RequestContext>: Sendable {
+    public static var maxBodySize: Int { 256 * 1024 }
+
+    let verifier: WebhookVerifier?
+    let committer: GroupCommitter
+    /// Unix seconds; injectable so tests can check the tolerance window.
+    let now: @Sendable () -> Int64
+    let metrics = IngestMetrics()
+
+    public init(verifier: WebhookVerifier?, committer: GroupCommitter, now: @escaping @Sendable () -> Int64 = WebhookClock.unixSeconds) {
+        self.verifier = verifier
+        self.committer = committer
+        self.now = now
+    }
+
+    public func register(on router: Router<Context>) {
+        router.post("/webhooks") { request, context in
+            try await receive(request, context: context)
+        }
+    }
+
+    func receive(_ request: Request, context: Context) async throws -> Response {
+        let started = ContinuousClock.now
+        do {
+            let response = try await handle(request, context: context)
+            metrics.record(outcome: response.status == .ok ? "duplicate" : "accepted", since: started)
+            return response
+        } catch let error as APIError {
+            metrics.record(outcome: error.type, since: started)
+            if error.status.code >= 500 {
+                context.logger.warning("webhook not stored", metadata: ["reason": "\(error.message)"])
+            } else {
+                context.logger.notice("webhook refused", metadata: ["status": "\(error.status.code)", "type": "\(error.type)", "code": "\(error.code ?? "")", "message": "\(error.message)"])
+            }
+            throw error
+        }
+    }
+
+    private func handle(_ request: Request, context: Context) async throws -> Response {
+        // 413 from the declared length, before reading anything.
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > Self.maxBodySize {
+            throw APIError.payloadTooLarge
+        }
+        if let contentType = request.headers[.contentType], !Self.isJSON(contentType) {
+            throw APIError(status: .unsupportedMediaType, type: "unsupportedMediaType", code: "contentType",
+                           message: "Content-Type must be application/json.", hint: "Send the event as JSON.")
+        }
+        let body = try await Self.collectBody(request)
+
+        if let verifier {
+            try Self.verify(request, body: body, with: verifier, now: now())
+        }
+
+        let event: Event
+        do {
+            event = try EventDecoder.decode(body)
+        } catch {
+            throw APIError(error)
+        }
+
+        let record = InboxRecord(
+            id: event.id, type: event.type, project: event.project, subscription: event.subscription,
+            time: PostgresTimestamp(microsecondsSinceEpoch: event.time.microseconds),
+            body: String(decoding: body, as: UTF8.self),
+            headers: Self.auditHeaders(request),
+            ignored: event.isIgnored)
+
+        let outcome: StoreOutcome
+        do {
+            outcome = try await committer.store(record)
+        } catch let error as PostgresError where error.isTransient || error.kind == .queryCanceled {
+            throw APIError.unavailable("The database is unavailable; the event was not stored.")
+        } catch {
+            // A row the database refused even alone: input we failed to validate. Never a 5xx.
+            throw APIError(status: .unprocessableContent, type: "invalid", code: "rejectedByStore",
+                           message: "The event could not be stored: \(error)", hint: "Check the event's field values.")
+        }
+
+        let logger = context.logger
+        logger.debug("webhook stored", metadata: ["event": "\(event.id)", "type": "\(event.type)", "subscription": "\(event.subscription ?? "-")", "outcome": "\(outcome)"])
+        let status: String
+        switch outcome {
+        case .duplicate: status = "duplicate"
+        case .stored: status = event.isIgnored ? "ignored" : "accepted"
+        }
+        let receipt = JSONValue.object([
+            JSONMember("object", .string("eventReceipt")),
+            JSONMember("id", .string(event.id)),
+            JSONMember("status", .string(status)),
+        ])
+        return Response(
+            status: outcome == .duplicate ? .ok : .accepted,
+            headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: receipt.jsonBytes)))
+    }
+
+    static func isJSON(_ contentType: String) -> Bool {
+        let mediaType = contentType.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+        return mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
+    }
+
+    /// Reads at most 256 KiB; a longer body (chunked, or a lying Content-Length) is a 413.
+    static func collectBody(_ request: Request) async throws -> [UInt8] {
+        do {
+            let buffer = try await request.body.collect(upTo: maxBodySize)
+            return Array(buffer.readableBytesView)
+        } catch let error as HTTPResponseError where error.status == .contentTooLarge {
+            throw APIError.payloadTooLarge
+        }
+    }
+
+    static func verify(_ request: Request, body: [UInt8], with verifier: WebhookVerifier, now: Int64) throws {
+        func header(_ name: String) -> String? {
+            HTTPField.Name(name).flatMap { request.headers[$0] }
+        }
+        let headers = WebhookVerifier.Headers(
+            id: header("webhook-id") ?? header("svix-id"),
+            timestamp: header("webhook-timestamp") ?? header("svix-timestamp"),
+            signature: header("webhook-signature") ?? header("svix-signature"))
+        do {
+            try verifier.verify(headers: headers, body: body, now: now)
+        } catch {
+            switch error {
+            case .missingHeaders:
+                throw APIError.unauthenticated("missingSignature", "The webhook-id, webhook-timestamp and webhook-signature headers are required.",
+                                               hint: "Sign requests as Standard Webhooks describes.")
+            case .malformedTimestamp:
+                throw APIError.unauthenticated("invalidTimestamp", "webhook-timestamp must be Unix seconds.")
+            case .timestampOutOfTolerance:
+                throw APIError.unauthenticated("timestampOutOfTolerance", "webhook-timestamp is more than 5 minutes from the server's clock.",
+                                               hint: "Check the sender's clock; replayed requests are refused.")
+            case .noValidSignature:
+                throw APIError.unauthenticated("invalidSignature", "No signature matches.", hint: "Check the signing secret.")
+            }
+        }
+    }
+
+    /// What we keep for audit: who signed what and when (not the signature value itself).
+    static func auditHeaders(_ request: Request) -> PostgresJSONB {
+        var members: [JSONMember] = []
+        for name in ["webhook-id", "webhook-timestamp", "svix-id", "svix-timestamp", "user-agent", "content-type"] {
+            if let field = HTTPField.Name(name), let value = request.headers[field] {
+                members.append(JSONMember(name, .string(String(value.prefix(256)))))
+            }
+        }
+        return PostgresJSONB(bytes: JSONValue.object(members).jsonBytes)
+    }
+}
