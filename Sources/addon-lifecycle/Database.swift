@@ -1,19 +1,23 @@
 import Foundation
 import Logging
+import Ingest
 import Postgres
+import Store
 
 /// The database a command uses: DATABASE_URL when given, else the embedded cluster, which this
 /// process stops again on exit if it was the one that started it.
 struct Database {
     let configuration: PostgresConfiguration
     private let embedded: EmbeddedCluster?
+    /// True on the private development cluster (no DATABASE_URL).
+    var isEmbedded: Bool { embedded != nil }
     private let startedEmbedded: Bool
 
     /// Opens the database, runs `body`, and closes it again, also when `body` throws.
-    static func with<T>(url: String?, logger: Logger, _ body: (PostgresConfiguration) async throws -> T) async throws -> T {
+    static func with<T>(url: String?, logger: Logger, _ body: (Database) async throws -> T) async throws -> T {
         let database = try await open(url: url, logger: logger)
         do {
-            let value = try await body(database.configuration)
+            let value = try await body(database)
             await database.close()
             return value
         } catch {
@@ -37,6 +41,20 @@ struct Database {
             configuration: PostgresConfiguration(running.connectionString),
             embedded: cluster,
             startedEmbedded: running.startedHere)
+    }
+
+    /// Migrates on the embedded cluster (development); elsewhere checks that `migrate` has run, so a
+    /// server never runs against a schema it does not know.
+    func prepareSchema(_ pool: PostgresPool, logger: Logger) async throws {
+        let migrator = Migrator(logger: logger)
+        if isEmbedded {
+            try await migrator.migrate(pool)
+            return
+        }
+        let version = try await migrator.currentVersion(pool)
+        guard version >= Migrations.latestVersion else {
+            throw ConfigurationError("the database schema is at version \(version), this build needs \(Migrations.latestVersion): run `addon-lifecycle migrate` first")
+        }
     }
 
     /// Stops the embedded cluster if this process started it.

@@ -11,8 +11,8 @@ struct MigrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = options.makeLogger()
-        let applied = try await Database.with(url: options.resolvedDatabaseURL, logger: logger) { configuration in
-            let pool = PostgresPool(configuration: configuration, size: 1, logger: logger)
+        let applied = try await Database.with(url: options.resolvedDatabaseURL, logger: logger) { database in
+            let pool = PostgresPool(configuration: database.configuration, size: 1, logger: logger)
             return try await Migrator(logger: logger).migrate(pool)
         }
         print(applied.isEmpty

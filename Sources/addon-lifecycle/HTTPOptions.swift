@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import Ingest
+import Logging
+
+/// Options of the commands that serve HTTP (`serve`, `run`).
+struct HTTPOptions: ParsableArguments {
+    @Option(help: "TCP port to listen on (env: PORT).")
+    var port: Int?
+
+    @Option(help: "Address to bind (env: HOST).")
+    var host: String?
+
+    @Option(name: .customLong("webhook-secrets"),
+            help: "Comma-separated whsec_<base64> secrets; any one may sign (env: WEBHOOK_SECRETS).")
+    var webhookSecrets: String?
+
+    @Flag(name: .customLong("insecure-no-signature"), help: "Accept unsigned webhooks. Never in production.")
+    var insecureNoSignature = false
+
+    var resolvedPort: Int {
+        port ?? ProcessInfo.processInfo.environment["PORT"].flatMap(Int.init) ?? 8080
+    }
+
+    var resolvedHost: String {
+        host ?? ProcessInfo.processInfo.environment["HOST"] ?? "0.0.0.0"
+    }
+
+    func validate() throws {
+        if let text = port.map(String.init) ?? ProcessInfo.processInfo.environment["PORT"] {
+            guard let value = Int(text), (1...65_535).contains(value) else {
+                throw ValidationError("invalid port '\(text)'; use 1–65535")
+            }
+        }
+    }
+
+    /// The verifier from WEBHOOK_SECRETS. With none configured the server refuses to start, unless
+    /// `--insecure-no-signature`; on the embedded dev database it makes (and keeps) a secret instead.
+    func verifier(embedded: Bool, logger: Logger) throws -> WebhookVerifier? {
+        let text = webhookSecrets ?? ProcessInfo.processInfo.environment["WEBHOOK_SECRETS"] ?? ""
+        let secrets = try WebhookSecret.parseList(text)
+        if !secrets.isEmpty { return WebhookVerifier(secrets: secrets) }
+        if insecureNoSignature {
+            logger.warning("--insecure-no-signature: accepting unsigned webhooks")
+            return nil
+        }
+        guard embedded else {
+            throw ConfigurationError("no WEBHOOK_SECRETS configured; set it (whsec_<base64>, comma-separated) or pass --insecure-no-signature")
+        }
+        let secret = try DevelopmentSecret.load()
+        print("webhook secret (embedded development default): \(secret.encoded)")
+        return WebhookVerifier(secrets: [secret])
+    }
+}
+
+/// The embedded default's webhook secret, kept under .addon-lifecycle/ so it survives restarts.
+enum DevelopmentSecret {
+    static func load() throws -> WebhookSecret {
+        let file = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".addon-lifecycle/webhook-secret")
+        if let text = try? String(contentsOf: file, encoding: .utf8), let secret = WebhookSecret(text) { return secret }
+        let secret = WebhookSecret.generate()
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(secret.encoded.utf8).write(to: file)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+        return secret
+    }
+}
