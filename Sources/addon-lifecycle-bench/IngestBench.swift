@@ -1,0 +1,111 @@
+import ArgumentParser
+import Foundation
+import Ingest
+import Synchronization
+
+/// Drives signed webhooks at a running server from this separate process and prints accepted
+/// events/s and latency percentiles. Closed loop: each connection sends its next request when the
+/// previous answer arrives; `--rate` paces the total offered load instead.
+struct IngestBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Signed-webhook load against a running `addon-lifecycle serve` (POST /webhooks).")
+
+    @Option(help: "Server address.") var host = "127.0.0.1"
+    @Option(help: "Server port.") var port: UInt16 = 8080
+    @Option(help: "Signing secret (whsec_…), the server's WEBHOOK_SECRETS.") var secret: String
+    @Option(help: "Concurrent keep-alive connections.") var connections = 32
+    @Option(help: "Seconds to run.") var seconds: Double = 10
+    @Option(help: "Distinct subscriptions the events spread over.") var subscriptions = 10_000
+    @Option(help: "Offered events/s in total (0 = as fast as the server answers).") var rate: Double = 0
+
+    func run() throws {
+        guard let secret = WebhookSecret(secret) else { throw ValidationError("--secret must be whsec_<base64>") }
+        let runID = String(UInt32.random(in: .min ... .max), radix: 36)
+        let deadline = Date().addingTimeInterval(seconds)
+        let results = Mutex<[ConnectionResult]>([])
+        let perConnectionInterval = rate > 0 ? Double(connections) / rate : 0
+        let group = DispatchGroup()
+        let started = Date()
+        for connection in 0..<connections {
+            group.enter()
+            let thread = Thread {
+                let result = Self.drive(connection: connection, runID: runID, host: host, port: port, secret: secret,
+                                        subscriptions: subscriptions, deadline: deadline, interval: perConnectionInterval)
+                results.withLock { $0.append(result) }
+                group.leave()
+            }
+            thread.start()
+        }
+        group.wait()
+        let elapsed = Date().timeIntervalSince(started)
+        let all = results.withLock { $0 }
+        var latencies = all.flatMap(\.latenciesMicroseconds)
+        latencies.sort()
+        var statuses: [Int: Int] = [:]
+        for result in all { statuses.merge(result.statuses, uniquingKeysWith: +) }
+        let accepted = statuses[202, default: 0]
+        func percentile(_ p: Double) -> Double {
+            latencies.isEmpty ? 0 : Double(latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]) / 1000
+        }
+        print(String(format: "ingest: %d connections, %.1fs, %d requests", connections, elapsed, latencies.count))
+        print(String(format: "accepted (202, durably committed): %.0f events/s", Double(accepted) / elapsed))
+        print(String(format: "latency ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f", percentile(0.5), percentile(0.9), percentile(0.99), percentile(1)))
+        print("statuses: " + statuses.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+        if let failure = all.compactMap(\.failure).first { print("first connection error: \(failure)") }
+    }
+
+    struct ConnectionResult: Sendable {
+        var latenciesMicroseconds: [Int] = []
+        var statuses: [Int: Int] = [:]
+        var failure: String?
+    }
+
+    static func drive(connection: Int, runID: String, host: String, port: UInt16, secret: WebhookSecret,
+                      subscriptions: Int, deadline: Date, interval: Double) -> ConnectionResult {
+        let client = HTTPLoadClient(host: host, port: port)
+        var result = ConnectionResult()
+        var next = Date()
+        var sequence = 0
+        var generator = SystemRandomNumberGenerator()
+        while Date() < deadline {
+            if interval > 0 {
+                let wait = next.timeIntervalSinceNow
+                if wait > 0 { usleep(UInt32(wait * 1_000_000)) }
+                next = next.addingTimeInterval(interval)
+            }
+            sequence += 1
+            let id = "evt_\(runID)_\(connection)_\(sequence)"
+            let subscription = "sub_\(generator.next(upperBound: UInt64(subscriptions)))"
+            let request = Self.request(id: id, subscription: subscription, sad: "sad_\(id)", host: host, secret: secret)
+            let start = DispatchTime.now().uptimeNanoseconds
+            do {
+                let status = try client.send(request)
+                result.latenciesMicroseconds.append(Int((DispatchTime.now().uptimeNanoseconds - start) / 1000))
+                result.statuses[status, default: 0] += 1
+            } catch {
+                result.failure = "\(error)"
+                usleep(100_000)
+            }
+        }
+        return result
+    }
+
+    /// A `subscriptionAddon.created` event, signed now, as raw HTTP/1.1 bytes.
+    static func request(id: String, subscription: String, sad: String, host: String, secret: WebhookSecret) -> [UInt8] {
+        let body = """
+            {"object":"event","id":"\(id)","type":"com.gigs.subscriptionAddon.created","time":"2025-12-15T10:30:00Z",\
+            "project":"bench","specversion":"1.0","source":"https://api.gigs.com","datacontenttype":"application/json",\
+            "data":{"object":"subscriptionAddon","id":"\(sad)","subscription":"\(subscription)",\
+            "addon":{"object":"addon","id":"add_europe_week","name":"1GB Europe Week Pass","type":"topUp","activationTrigger":"networkLatch",\
+            "coverage":{"object":"coverage","id":"cp_europe_zone_1","countries":["DE","FR","IT","ES","PL","NL"],"name":"Europe Zone 1"},\
+            "validity":{"unit":"day","value":7},"allowances":{"dataBytes":1000000000,"voiceSeconds":null,"smsMessages":null},\
+            "price":{"amount":499,"currency":"USD"}}}}
+            """
+        let timestamp = Int64(Date().timeIntervalSince1970)
+        let signature = WebhookVerifier.sign(id: id, timestamp: timestamp, body: Array(body.utf8), secret: secret)
+        let head = "POST /webhooks HTTP/1.1\r\nHost: \(host)\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n"
+            + "webhook-id: \(id)\r\nwebhook-timestamp: \(timestamp)\r\nwebhook-signature: \(signature)\r\n\r\n"
+        return Array(head.utf8) + Array(body.utf8)
+    }
+}
