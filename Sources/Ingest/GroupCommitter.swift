@@ -84,7 +84,8 @@ public final class GroupCommitter: Sendable {
     private func flush(_ batch: [Pending]) async {
         let records = batch.map(\.record)
         do {
-            let newIDs = try await pool.withTransaction { connection in
+            // One statement: its own transaction and durable commit.
+            let newIDs = try await pool.withConnection { connection in
                 try EventInbox.insert(records, on: connection)
             }
             answer(batch, newIDs: newIDs)
@@ -98,7 +99,7 @@ public final class GroupCommitter: Sendable {
             for pending in batch {
                 do {
                     let record = pending.record
-                    let newIDs = try await pool.withTransaction { connection in try EventInbox.insert([record], on: connection) }
+                    let newIDs = try await pool.withConnection { connection in try EventInbox.insert([record], on: connection) }
                     answer([pending], newIDs: newIDs)
                 } catch {
                     pending.reply.complete(.failure(error))
