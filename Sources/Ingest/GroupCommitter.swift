@@ -26,49 +26,78 @@ public final class GroupCommitter: Sendable {
     private struct Pending {
         var record: InboxRecord
         var reply: Reply
+        var enqueued: ContinuousClock.Instant
     }
     private struct State {
         var queue: [Pending] = []
         var flushing = 0
+        /// Batches inside a database call, by flush number, with when they started.
+        var inFlight: [Int: (started: ContinuousClock.Instant, replies: [Reply])] = [:]
+        var nextFlush = 0
+        var sweeping = false
     }
     private let state = Mutex(State())
+    /// How long a request waits for its commit before it is answered 503. The row may still commit
+    /// later, which a retry then sees as a duplicate: nothing is lost or doubled either way.
+    let deadline: Duration
 
-    public init(pool: PostgresPool, maxBatchSize: Int = 1_000, maxConcurrentFlushes: Int = 3, logger: Logger) {
+    public init(pool: PostgresPool, maxBatchSize: Int = 1_000, maxConcurrentFlushes: Int = 3, deadline: Duration = .seconds(9), logger: Logger) {
         self.pool = pool
         self.maxBatchSize = maxBatchSize
         self.maxConcurrentFlushes = maxConcurrentFlushes
+        self.deadline = deadline
         self.logger = logger
     }
 
     /// Stores `record` durably, or throws the database error (the caller answers 503).
-    /// Gives up waiting after `deadline`; the row may still commit later, which a retry then sees
-    /// as a duplicate, so nothing is lost or doubled either way.
-    public func store(_ record: InboxRecord, deadline: Duration = .seconds(9)) async throws -> StoreOutcome {
+    public func store(_ record: InboxRecord) async throws -> StoreOutcome {
         let reply = Reply()
-        let timer = Task {
-            try await Task.sleep(for: deadline)
-            reply.complete(.failure(PostgresError(.unavailable, message: "the database did not commit within \(deadline)")))
-        }
-        defer { timer.cancel() }
         return try await withCheckedThrowingContinuation { continuation in
             reply.attach(continuation)
-            let startFlusher = state.withLock { state in
-                state.queue.append(Pending(record: record, reply: reply))
-                guard state.flushing < maxConcurrentFlushes else { return false }
+            let (startFlusher, startSweeper) = state.withLock { state in
+                state.queue.append(Pending(record: record, reply: reply, enqueued: .now))
+                let sweeper = !state.sweeping
+                state.sweeping = true
+                guard state.flushing < maxConcurrentFlushes else { return (false, sweeper) }
                 state.flushing += 1
-                return true
+                return (true, sweeper)
             }
             if startFlusher { Task { await flushUntilEmpty() } }
+            if startSweeper { Task { await sweepWhileBusy() } }
+        }
+    }
+
+    /// Answers 503 to requests whose commit is overdue (a hung database), once a second, for as
+    /// long as anything is queued or in flight. One task per busy period, not a timer per request.
+    private func sweepWhileBusy() async {
+        while true {
+            try? await Task.sleep(for: .seconds(1))
+            let cutoff = ContinuousClock.now - deadline
+            let (expired, done) = state.withLock { state -> ([Reply], Bool) in
+                var expired = state.queue.filter { $0.enqueued < cutoff }.map(\.reply)
+                state.queue.removeAll { $0.enqueued < cutoff }
+                for (flush, batch) in state.inFlight where batch.started < cutoff {
+                    expired += batch.replies
+                    state.inFlight[flush] = nil
+                }
+                let idle = state.queue.isEmpty && state.inFlight.isEmpty
+                if idle { state.sweeping = false }
+                return (expired, idle)
+            }
+            let failure = PostgresError(.unavailable, message: "the database did not commit within \(deadline)")
+            for reply in expired { reply.complete(.failure(failure)) }
+            if done { return }
         }
     }
 
     private func flushUntilEmpty() async {
-        while let batch = takeBatch() {
+        while let (number, batch) = takeBatch() {
             await flush(batch)
+            _ = state.withLock { $0.inFlight.removeValue(forKey: number) }
         }
     }
 
-    private func takeBatch() -> [Pending]? {
+    private func takeBatch() -> (number: Int, batch: [Pending])? {
         state.withLock { state in
             guard !state.queue.isEmpty else {
                 state.flushing -= 1
@@ -77,7 +106,10 @@ public final class GroupCommitter: Sendable {
             let count = min(state.queue.count, maxBatchSize)
             let batch = Array(state.queue.prefix(count))
             state.queue.removeFirst(count)
-            return batch
+            let number = state.nextFlush
+            state.nextFlush += 1
+            state.inFlight[number] = (.now, batch.map(\.reply))
+            return (number, batch)
         }
     }
 

@@ -33,8 +33,8 @@ public struct WebhookController<Context: RequestContext>: Sendable {
     func receive(_ request: Request, context: Context) async throws -> Response {
         let started = ContinuousClock.now
         do {
-            let response = try await handle(request, context: context)
-            metrics.record(outcome: response.status == .ok ? "duplicate" : "accepted", since: started)
+            let (response, outcome) = try await handle(request, context: context)
+            metrics.record(outcome: outcome, since: started)
             return response
         } catch let error as APIError {
             metrics.record(outcome: error.type, since: started)
@@ -47,7 +47,8 @@ public struct WebhookController<Context: RequestContext>: Sendable {
         }
     }
 
-    private func handle(_ request: Request, context: Context) async throws -> Response {
+    /// The response and its outcome (`accepted`, `ignored` or `duplicate`) for metrics.
+    private func handle(_ request: Request, context: Context) async throws -> (Response, String) {
         // 413 from the declared length, before reading anything.
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > Self.maxBodySize {
             throw APIError.payloadTooLarge
@@ -99,15 +100,21 @@ public struct WebhookController<Context: RequestContext>: Sendable {
             JSONMember("id", .string(event.id)),
             JSONMember("status", .string(status)),
         ])
-        return Response(
+        let response = Response(
             status: outcome == .duplicate ? .ok : .accepted,
             headers: [.contentType: "application/json"],
             body: .init(byteBuffer: ByteBuffer(bytes: receipt.jsonBytes)))
+        return (response, status)
     }
 
+    /// `application/json` or `application/…+json`, any parameters, any case.
     static func isJSON(_ contentType: String) -> Bool {
-        let mediaType = contentType.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
-        return mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
+        let mediaType = contentType.utf8.prefix { $0 != UInt8(ascii: ";") }
+        let trimmed = mediaType.drop { $0 == 32 }.reversed().drop { $0 == 32 }.reversed()
+        let lowered = trimmed.map { $0 | (($0 >= 65 && $0 <= 90) ? 0x20 : 0) }
+        let prefix = Array("application/".utf8)
+        guard lowered.starts(with: prefix) else { return false }
+        return lowered.elementsEqual("application/json".utf8) || lowered.reversed().starts(with: "nosj+".utf8)
     }
 
     /// Reads at most 256 KiB; a longer body (chunked, or a lying Content-Length) is a 413.
