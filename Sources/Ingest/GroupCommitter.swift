@@ -41,7 +41,7 @@ public final class GroupCommitter: Sendable {
     /// later, which a retry then sees as a duplicate: nothing is lost or doubled either way.
     let deadline: Duration
 
-    public init(pool: PostgresPool, maxBatchSize: Int = 1_000, maxConcurrentFlushes: Int = 3, deadline: Duration = .seconds(9), logger: Logger) {
+    public init(pool: PostgresPool, maxBatchSize: Int = 1_000, maxConcurrentFlushes: Int = 2, deadline: Duration = .seconds(9), logger: Logger) {
         self.pool = pool
         self.maxBatchSize = maxBatchSize
         self.maxConcurrentFlushes = maxConcurrentFlushes
