@@ -48,7 +48,9 @@ struct HTTPOptions: ParsableArguments {
             throw ConfigurationError("no WEBHOOK_SECRETS configured; set it (whsec_<base64>, comma-separated) or pass --insecure-no-signature")
         }
         let secret = try DevelopmentSecret.load()
+        // To stdout, never the log (secrets stay out of logs), flushed so it shows while running.
         print("webhook secret (embedded development default): \(secret.encoded)")
+        fflush(stdout)
         return WebhookVerifier(secrets: [secret])
     }
 }
