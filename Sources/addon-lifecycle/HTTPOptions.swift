@@ -49,8 +49,7 @@ struct HTTPOptions: ParsableArguments {
         }
         let secret = try DevelopmentSecret.load()
         // To stdout, never the log (secrets stay out of logs), flushed so it shows while running.
-        print("webhook secret (embedded development default): \(secret.encoded)")
-        fflush(stdout)
+        FileHandle.standardOutput.write(Data("webhook secret (embedded development default): \(secret.encoded)\n".utf8))
         return WebhookVerifier(secrets: [secret])
     }
 }
