@@ -8,7 +8,7 @@ public struct WebhookSecret: Sendable, Equatable {
 
     /// Parses one `whsec_<base64>` value (the prefix is optional, as in the reference libraries).
     public init?(_ text: String) {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         let encoded = trimmed.hasPrefix("whsec_") ? String(trimmed.dropFirst(6)) : trimmed
         guard let data = Data(base64Encoded: encoded), !data.isEmpty else { return nil }
         key = Array(data)
@@ -17,7 +17,7 @@ public struct WebhookSecret: Sendable, Equatable {
     /// Parses `WEBHOOK_SECRETS`: comma-separated secrets, any of which may sign (rotation).
     /// The error names the position of a bad entry, never its value.
     public static func parseList(_ text: String) throws -> [WebhookSecret] {
-        let entries = text.split(separator: ",").map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        let entries = text.split(separator: ",").map(String.init).filter { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
         return try entries.enumerated().map { index, entry in
             guard let secret = WebhookSecret(entry) else {
                 throw ConfigurationError("WEBHOOK_SECRETS entry \(index + 1) is not a whsec_<base64> secret")
