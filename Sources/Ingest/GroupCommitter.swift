@@ -13,15 +13,24 @@ public enum StoreOutcome: Sendable, Equatable {
 
 /// Group commit: concurrent requests share one multi-row INSERT and one durable COMMIT.
 ///
-/// Requests queue their record; up to `maxConcurrentFlushes` flushers each take everything queued
-/// (up to `maxBatchSize`) and commit it as one transaction. While a flush is in flight, new requests
-/// gather for the next one, so a lone request commits at once and a busy server commits in large
-/// batches. The wait is bounded by one commit, never by a timer. Nobody is answered before COMMIT.
+/// Requests queue their record; up to `maxConcurrentFlushes` flushers each take what is queued
+/// (up to `maxBatchSize` records or `maxBatchBytes`) and store it with one statement. While a flush
+/// is in flight, new requests gather for the next one, so a lone request commits at once and a busy
+/// server commits in large batches: the wait is bounded by one commit, never by a timer. Nobody is
+/// answered before COMMIT.
 public final class GroupCommitter: Sendable {
     private let pool: PostgresPool
     private let logger: Logger
     let maxBatchSize: Int
+    let maxBatchBytes: Int
+    /// Beyond this much queued body data, requests are answered 503 at once instead of queueing:
+    /// memory stays bounded when the database is slower than the senders.
+    let maxQueuedBytes: Int
     let maxConcurrentFlushes: Int
+    /// How long a request may wait for its commit, from arrival, before it is answered 503. The row
+    /// may still commit later, which a retry then sees as a duplicate: nothing is lost or doubled.
+    let deadline: Duration
+    private let notifier: WorkNotifier
 
     private struct Pending {
         var record: InboxRecord
@@ -30,62 +39,76 @@ public final class GroupCommitter: Sendable {
     }
     private struct State {
         var queue: [Pending] = []
+        var queuedBytes = 0
         var flushing = 0
-        /// Batches inside a database call, by flush number, with when they started.
-        var inFlight: [Int: (started: ContinuousClock.Instant, replies: [Reply])] = [:]
+        /// Requests inside a database call, by flush number.
+        var inFlight: [Int: [Pending]] = [:]
         var nextFlush = 0
         var sweeping = false
     }
     private let state = Mutex(State())
-    /// How long a request waits for its commit before it is answered 503. The row may still commit
-    /// later, which a retry then sees as a duplicate: nothing is lost or doubled either way.
-    let deadline: Duration
 
-    public init(pool: PostgresPool, maxBatchSize: Int = 1_000, maxConcurrentFlushes: Int = 2, deadline: Duration = .seconds(9), logger: Logger) {
+    public init(pool: PostgresPool, maxBatchSize: Int = 1_000, maxBatchBytes: Int = 8 << 20, maxQueuedBytes: Int = 64 << 20,
+                maxConcurrentFlushes: Int = 2, deadline: Duration = .seconds(8), logger: Logger) {
         self.pool = pool
         self.maxBatchSize = maxBatchSize
+        self.maxBatchBytes = maxBatchBytes
+        self.maxQueuedBytes = maxQueuedBytes
         self.maxConcurrentFlushes = maxConcurrentFlushes
         self.deadline = deadline
         self.logger = logger
+        self.notifier = WorkNotifier(pool: pool, logger: logger)
     }
 
-    /// Stores `record` durably, or throws the database error (the caller answers 503).
+    /// Stores `record` durably, or throws: a `PostgresError` from the database (a data error when
+    /// the row itself was refused), or `.unavailable` when the queue is full or the deadline passed.
     public func store(_ record: InboxRecord) async throws -> StoreOutcome {
         let reply = Reply()
         return try await withCheckedThrowingContinuation { continuation in
             reply.attach(continuation)
-            let (startFlusher, startSweeper) = state.withLock { state in
+            let size = record.body.utf8.count
+            let (accepted, startFlusher, startSweeper) = state.withLock { state -> (Bool, Bool, Bool) in
+                guard state.queuedBytes + size <= maxQueuedBytes else { return (false, false, false) }
                 state.queue.append(Pending(record: record, reply: reply, enqueued: .now))
+                state.queuedBytes += size
                 let sweeper = !state.sweeping
                 state.sweeping = true
-                guard state.flushing < maxConcurrentFlushes else { return (false, sweeper) }
+                guard state.flushing < maxConcurrentFlushes else { return (true, false, sweeper) }
                 state.flushing += 1
-                return (true, sweeper)
+                return (true, true, sweeper)
+            }
+            if !accepted {
+                reply.complete(.failure(PostgresError(.unavailable, message: "ingest queue is full")))
+                return
             }
             if startFlusher { Task { await flushUntilEmpty() } }
             if startSweeper { Task { await sweepWhileBusy() } }
         }
     }
 
-    /// Answers 503 to requests whose commit is overdue (a hung database), once a second, for as
-    /// long as anything is queued or in flight. One task per busy period, not a timer per request.
+    /// Answers 503 to requests whose commit is overdue (a hung database), four times a second, for
+    /// as long as anything is queued or in flight: one task per busy period, not a timer per request.
     private func sweepWhileBusy() async {
         while true {
-            try? await Task.sleep(for: .seconds(1))
+            try? await Task.sleep(for: .milliseconds(250))
             let cutoff = ContinuousClock.now - deadline
             let (expired, done) = state.withLock { state -> ([Reply], Bool) in
-                var expired = state.queue.filter { $0.enqueued < cutoff }.map(\.reply)
-                state.queue.removeAll { $0.enqueued < cutoff }
-                for (flush, batch) in state.inFlight where batch.started < cutoff {
-                    expired += batch.replies
-                    state.inFlight[flush] = nil
+                var expired: [Reply] = []
+                state.queue.removeAll { pending in
+                    guard pending.enqueued < cutoff else { return false }
+                    expired.append(pending.reply)
+                    state.queuedBytes -= pending.record.body.utf8.count
+                    return true
+                }
+                for (_, batch) in state.inFlight {
+                    expired += batch.filter { $0.enqueued < cutoff }.map(\.reply)
                 }
                 let idle = state.queue.isEmpty && state.inFlight.isEmpty
                 if idle { state.sweeping = false }
                 return (expired, idle)
             }
             let failure = PostgresError(.unavailable, message: "the database did not commit within \(deadline)")
-            for reply in expired { reply.complete(.failure(failure)) }
+            for reply in expired { reply.complete(.failure(failure)) }  // a no-op for those already answered
             if done { return }
         }
     }
@@ -103,12 +126,20 @@ public final class GroupCommitter: Sendable {
                 state.flushing -= 1
                 return nil
             }
-            let count = min(state.queue.count, maxBatchSize)
+            var count = 0
+            var bytes = 0
+            while count < min(state.queue.count, maxBatchSize) {
+                let size = state.queue[count].record.body.utf8.count
+                if count > 0 && bytes + size > maxBatchBytes { break }
+                bytes += size
+                count += 1
+            }
             let batch = Array(state.queue.prefix(count))
             state.queue.removeFirst(count)
+            state.queuedBytes -= bytes
             let number = state.nextFlush
             state.nextFlush += 1
-            state.inFlight[number] = (.now, batch.map(\.reply))
+            state.inFlight[number] = batch
             return (number, batch)
         }
     }
@@ -117,41 +148,40 @@ public final class GroupCommitter: Sendable {
         let records = batch.map(\.record)
         do {
             // One statement: its own transaction and durable commit.
-            let newIDs = try await pool.withConnection { connection in
-                try EventInbox.insert(records, on: connection)
-            }
-            answer(batch, newIDs: newIDs)
-        } catch let error as PostgresError where error.isTransient || error.kind == .queryCanceled {
-            logger.warning("ingest batch not stored", metadata: ["events": "\(batch.count)", "error": "\(error)"])
-            for pending in batch { pending.reply.complete(.failure(error)) }
-        } catch {
-            // Not the database being away: some row was refused. Store one by one so the others
-            // still land and only the offender gets the error.
-            logger.error("ingest batch refused; retrying its events one by one", metadata: ["events": "\(batch.count)", "error": "\(error)"])
+            let stored = try await pool.withConnection { connection in try EventInbox.insert(records, on: connection) }
+            answer(batch, stored: stored)
+        } catch let error as PostgresError where error.isDataError && batch.count > 1 {
+            // Some row's values were refused. Store one by one so the others still land and only
+            // the offender gets the error.
+            logger.error("ingest batch refused; storing its events one by one", metadata: ["events": "\(batch.count)", "error": "\(error)"])
             for pending in batch {
                 do {
                     let record = pending.record
-                    let newIDs = try await pool.withConnection { connection in try EventInbox.insert([record], on: connection) }
-                    answer([pending], newIDs: newIDs)
+                    let stored = try await pool.withConnection { connection in try EventInbox.insert([record], on: connection) }
+                    answer([pending], stored: stored)
                 } catch {
                     pending.reply.complete(.failure(error))
                 }
             }
+        } catch {
+            logger.warning("ingest batch not stored", metadata: ["events": "\(batch.count)", "error": "\(error)"])
+            for pending in batch { pending.reply.complete(.failure(error)) }
         }
     }
 
     /// The first request carrying a new id stored it; every other one is a duplicate.
-    private func answer(_ batch: [Pending], newIDs: Set<String>) {
+    private func answer(_ batch: [Pending], stored: EventInbox.Stored) {
+        if stored.scheduledWork { notifier.hint() }
         var claimed = Set<String>()
         for pending in batch {
             let id = pending.record.id
-            let isNew = newIDs.contains(id) && claimed.insert(id).inserted
+            let isNew = stored.newIDs.contains(id) && claimed.insert(id).inserted
             pending.reply.complete(.success(isNew ? .stored : .duplicate))
         }
     }
 }
 
-/// A one-shot answer that either the flusher or the deadline timer delivers, whichever is first.
+/// A one-shot answer that either the flusher or the deadline sweeper delivers, whichever is first.
 final class Reply: Sendable {
     private let state = Mutex<(continuation: CheckedContinuation<StoreOutcome, any Error>?, result: Result<StoreOutcome, any Error>?, done: Bool)>((nil, nil, false))
 

@@ -80,12 +80,15 @@ public struct WebhookController<Context: RequestContext>: Sendable {
         let outcome: StoreOutcome
         do {
             outcome = try await committer.store(record)
-        } catch let error as PostgresError where error.isTransient || error.kind == .queryCanceled {
-            throw APIError.unavailable("The database is unavailable; the event was not stored.")
-        } catch {
-            // A row the database refused even alone: input we failed to validate. Never a 5xx.
+        } catch let error as PostgresError where error.isDataError {
+            // The database refused this row's data even on its own: input we failed to validate.
+            // A 4xx, so the provider does not retry forever; the details stay in our log.
+            context.logger.error("event refused by the database", metadata: ["event": "\(event.id)", "error": "\(error)"])
             throw APIError(status: .unprocessableContent, type: "invalid", code: "rejectedByStore",
-                           message: "The event could not be stored: \(error)", hint: "Check the event's field values.")
+                           message: "The event's values could not be stored.", hint: "Check the event's field values.")
+        } catch {
+            // Anything else is the database's problem, not the event's: 503, so the provider retries.
+            throw APIError.unavailable("The database is unavailable; the event was not stored.")
         }
 
         let logger = context.logger
@@ -128,13 +131,16 @@ public struct WebhookController<Context: RequestContext>: Sendable {
     }
 
     static func verify(_ request: Request, body: [UInt8], with verifier: WebhookVerifier, now: Int64) throws {
+        // One naming scheme as a whole set: `webhook-*` when its id is present, else `svix-*`.
+        let prefix = HTTPField.Name("webhook-id").flatMap { request.headers[$0] } != nil ? "webhook" : "svix"
         func header(_ name: String) -> String? {
-            HTTPField.Name(name).flatMap { request.headers[$0] }
+            guard let field = HTTPField.Name("\(prefix)-\(name)") else { return nil }
+            // A repeated header is ambiguous; join signatures with spaces, refuse other repeats.
+            let values = request.headers[values: field]
+            if name == "signature" { return values.isEmpty ? nil : values.joined(separator: " ") }
+            return values.count == 1 ? values[0] : nil
         }
-        let headers = WebhookVerifier.Headers(
-            id: header("webhook-id") ?? header("svix-id"),
-            timestamp: header("webhook-timestamp") ?? header("svix-timestamp"),
-            signature: header("webhook-signature") ?? header("svix-signature"))
+        let headers = WebhookVerifier.Headers(id: header("id"), timestamp: header("timestamp"), signature: header("signature"))
         do {
             try verifier.verify(headers: headers, body: body, now: now)
         } catch {

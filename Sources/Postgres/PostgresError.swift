@@ -51,6 +51,14 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         }
     }
 
+    /// The statement's data was refused (SQLSTATE classes 22 data exception and 23 integrity
+    /// violation): retrying the same values cannot succeed. Everything else may be the server's
+    /// condition (disk full, read-only after failover, missing schema, …).
+    public var isDataError: Bool {
+        guard let sqlState else { return false }
+        return sqlState.hasPrefix("22") || sqlState.hasPrefix("23")
+    }
+
     public var description: String {
         var text = "\(kind.rawValue)"
         if let sqlState { text += " [\(sqlState)]" }

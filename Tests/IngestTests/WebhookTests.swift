@@ -205,6 +205,15 @@ import Testing
         #expect(try await post(body, headers: WebhookFixtures.headers(for: body, contentType: "application/json; charset=utf-8")).status == .accepted)
     }
 
+    /// A fault of the database (here: the inbox table is gone) is not the event's fault: 503, so
+    /// the provider retries, never a 4xx that would make it give up.
+    @Test func aDatabaseFaultIs503NotA4xx() async throws {
+        try await pool.withConnection { try $0.simpleQuery("DROP TABLE events CASCADE") }
+        let reply = try await post(WebhookFixtures.attached())
+        expectError(reply, .serviceUnavailable, type: "unavailable")
+        #expect(reply.headers[.retryAfter] == "5")
+    }
+
     @Test func unknownRoutesAnswerWithTheErrorObject() async throws {
         let reply = try await app.test(.router) { client in
             try await client.execute(uri: "/nope", method: .get) { response in
