@@ -1,3 +1,4 @@
+import CLibPQ
 import Foundation
 import Logging
 
@@ -48,12 +49,15 @@ public struct EmbeddedCluster: Sendable {
         let tools = try PostgresTools.locate()
         let owner = ProcessInfo.processInfo.isRoot ? "postgres" : nil
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // Processes starting together take turns: one creates and starts, the others join.
+        let lock = try await ClusterLock.acquire(directory.appendingPathComponent("lock").path)
+        defer { lock.release() }
         if !FileManager.default.fileExists(atPath: dataDirectory.appendingPathComponent("PG_VERSION").path) {
             try await initialize(tools: tools, owner: owner)
         }
         let port: Int
         let startedHere: Bool
-        if let running = runningPort() {
+        if let running = await runningPort() {
             port = running
             startedHere = false
             logger.info("embedded PostgreSQL already running", metadata: ["port": "\(port)"])
@@ -62,16 +66,20 @@ public struct EmbeddedCluster: Sendable {
             try await prepareSocketDirectory(owner: owner)
             try await run(tools.pgCtl, [
                 "-D", dataDirectory.path, "-l", logFile.path, "-w", "-t", "60",
-                "-o", "-c listen_addresses=127.0.0.1 -p \(port) -k \(socketDirectory.path) -c unix_socket_permissions=0700",
+                // pg_ctl hands -o to a shell: the path is single-quoted for it.
+                "-o", "-c listen_addresses=127.0.0.1 -p \(port) -k \(Self.shellQuoted(socketDirectory.path)) -c unix_socket_permissions=0700",
                 "start",
             ], as: owner)
             startedHere = true
             logger.info("embedded PostgreSQL started", metadata: ["port": "\(port)", "directory": "\(directory.path)"])
         }
-        try await createDatabase(PostgresConfiguration("host=\(socketDirectory.path) port=\(port) user=postgres dbname=postgres"))
-        return Running(
-            connectionString: "host=\(socketDirectory.path) port=\(port) user=postgres dbname=\(database)",
-            startedHere: startedHere)
+        try await createDatabase(PostgresConfiguration(connectionString(port: port, database: "postgres")))
+        return Running(connectionString: connectionString(port: port, database: database), startedHere: startedHere)
+    }
+
+    /// A conninfo string over the private socket; values quoted as libpq requires.
+    func connectionString(port: Int, database: String) -> String {
+        "host=\(Self.conninfoQuoted(socketDirectory.path)) port=\(port) user=postgres dbname=\(Self.conninfoQuoted(database))"
     }
 
     private func createDatabase(_ admin: PostgresConfiguration) async throws {
@@ -79,36 +87,53 @@ public struct EmbeddedCluster: Sendable {
         let database = self.database
         try await connection.run { connection in
             let exists = try connection.query("SELECT 1 FROM pg_database WHERE datname = $1", [database])
-            if exists.isEmpty {
+            guard exists.isEmpty else { return }
+            do {
                 // CREATE DATABASE takes no parameters; the name is ours and quoted as an identifier.
                 try connection.simpleQuery("CREATE DATABASE " + PostgresIdentifier.quote(database))
+            } catch let error as PostgresError where error.sqlState == "42P04" {
+                // Created meanwhile by another process: what we wanted.
             }
         }
         await connection.close()
     }
 
+    static func shellQuoted(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    static func conninfoQuoted(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
+    }
+
     /// Stops the server (fast shutdown: active sessions are disconnected, nothing committed is lost).
     public func stop() async throws {
-        guard runningPort() != nil else { return }
+        guard await runningPort() != nil else { return }
         let tools = try PostgresTools.locate()
         try await run(tools.pgCtl, ["-D", dataDirectory.path, "-m", "fast", "-w", "-t", "60", "stop"],
                 as: ProcessInfo.processInfo.isRoot ? "postgres" : nil)
         logger.info("embedded PostgreSQL stopped")
     }
 
-    /// The port of a live server on this data directory, read from `postmaster.pid`.
-    func runningPort() -> Int? {
+    /// The port of a live server on this data directory: the one `postmaster.pid` names, if a
+    /// server actually answers there (a stale pid file after a crash may name a reused pid).
+    func runningPort() async -> Int? {
         let pidFile = dataDirectory.appendingPathComponent("postmaster.pid")
         guard let text = try? String(contentsOf: pidFile, encoding: .utf8) else { return nil }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        guard lines.count > 3, let pid = Int32(lines[0]), let port = Int(lines[3]) else { return nil }
-        // kill(pid, 0) probes liveness; EPERM means alive but not ours to signal (run as postgres).
-        guard kill(pid, 0) == 0 || errno == EPERM else { return nil }
-        return port
+        guard lines.count > 3, let port = Int(lines[3]) else { return nil }
+        let conninfo = connectionString(port: port, database: "postgres") + " connect_timeout=3"
+        let answers = (try? await onDedicatedThread("postgres-ping") { PQping(conninfo) == PQPING_OK }) ?? false
+        return answers ? port : nil
     }
 
     /// The socket directory may live in /tmp, so it is (re)made on every start, private to the server.
     private func prepareSocketDirectory(owner: String?) async throws {
+        // In /tmp the name is predictable: never follow a symlink someone planted there.
+        var info = stat()
+        if lstat(socketDirectory.path, &info) == 0 && (info.st_mode & S_IFMT) != S_IFDIR {
+            throw Failure(description: "\(socketDirectory.path) exists and is not a directory; remove it")
+        }
         try FileManager.default.createDirectory(at: socketDirectory, withIntermediateDirectories: true)
         try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: socketDirectory.path)
         if let owner { try await run("/bin/chown", [owner, socketDirectory.path], as: nil) }
@@ -118,8 +143,9 @@ public struct EmbeddedCluster: Sendable {
         logger.info("creating embedded PostgreSQL cluster", metadata: ["directory": "\(directory.path)"])
         let password = Self.randomPassword()
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
-        try Data(password.utf8).write(to: passwordFile)
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: passwordFile.path)
+        guard FileManager.default.createFile(atPath: passwordFile.path, contents: Data(password.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw Failure(description: "cannot write \(passwordFile.path)")
+        }
         try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: dataDirectory.path)
         if let owner {
             do {
@@ -220,4 +246,24 @@ struct PostgresTools: Sendable {
 
 extension ProcessInfo {
     var isRoot: Bool { geteuid() == 0 }
+}
+
+/// An exclusive `flock` on a file in the cluster directory, held while starting.
+struct ClusterLock: Sendable {
+    let fd: Int32
+
+    static func acquire(_ path: String) async throws -> ClusterLock {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw EmbeddedCluster.Failure(description: "cannot open \(path)") }
+        // Blocks while another process starts the cluster: wait on a thread of our own.
+        try await onDedicatedThread("cluster-lock") {
+            guard flock(fd, LOCK_EX) == 0 else { throw EmbeddedCluster.Failure(description: "cannot lock \(path)") }
+        }
+        return ClusterLock(fd: fd)
+    }
+
+    func release() {
+        flock(fd, LOCK_UN)
+        close(fd)
+    }
 }

@@ -9,11 +9,29 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     /// Seconds libpq waits for a connection; bounds how long a request can hang on a dead server.
     public var connectTimeout: Int
     public var applicationName: String
+    /// Session `statement_timeout` / `lock_timeout`, set on every (re)connect: a stuck lock or a
+    /// hung statement then fails the call instead of holding a connection forever.
+    public var statementTimeout: Duration?
+    public var lockTimeout: Duration?
 
-    public init(_ connectionString: String, connectTimeout: Int = 5, applicationName: String = "addon-lifecycle") {
+    public init(_ connectionString: String, connectTimeout: Int = 5, applicationName: String = "addon-lifecycle",
+                statementTimeout: Duration? = nil, lockTimeout: Duration? = nil) {
         self.connectionString = connectionString
         self.connectTimeout = connectTimeout
         self.applicationName = applicationName
+        self.statementTimeout = statementTimeout
+        self.lockTimeout = lockTimeout
+    }
+
+    /// Session settings to apply after connecting, as (name, value) for `set_config`.
+    var sessionSettings: [(String, String)] {
+        func milliseconds(_ duration: Duration) -> String {
+            String(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+        }
+        var settings: [(String, String)] = []
+        if let statementTimeout { settings.append(("statement_timeout", milliseconds(statementTimeout))) }
+        if let lockTimeout { settings.append(("lock_timeout", milliseconds(lockTimeout))) }
+        return settings
     }
 
     /// Parses the string with libpq itself, so URIs and conninfo behave exactly as in psql.

@@ -40,6 +40,9 @@ public actor PostgresConnection {
     func open() throws(PostgresError) {
         close()
         handle = try PostgresConnector.connect(configuration).get()
+        for (name, value) in configuration.sessionSettings {
+            try query("SELECT set_config($1, $2, false)", [name, value])
+        }
     }
 
     public func close() {
@@ -124,7 +127,8 @@ public actor PostgresConnection {
         try body(self)
     }
 
-    private func rollbackIfOpen() {
+    /// Rolls back a transaction a caller left open, so a pooled connection is always returned idle.
+    func rollbackIfOpen() {
         guard let handle, PQstatus(handle) == CONNECTION_OK, PQtransactionStatus(handle) != PQTRANS_IDLE else { return }
         _ = try? simpleQuery("ROLLBACK")
     }
@@ -163,7 +167,9 @@ public actor PostgresConnection {
         }
         let error = PostgresError.from(result: result, connection: handle)
         if let result { PQclear(result) }
-        if error.kind == .connectionLost { preparedStatements.removeAll() }
+        // A lost connection is closed outright (and reopened on next use), so no state of it
+        // (prepared statements, a half-done transaction) can leak into the next caller.
+        if error.kind == .connectionLost { close() }
         throw error
     }
 

@@ -47,6 +47,8 @@ public final class PostgresListener: Service, Sendable {
         var fds: [Int32] = [-1, -1]
         precondition(pipe(&fds) == 0, "cannot create the listener's wake pipe")
         _ = fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK)
+        // Not inherited by tools we spawn (pg_ctl, and the server it starts).
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         (wakeFD, wakeWriteFD) = (fds[0], fds[1])
     }
 
@@ -110,9 +112,8 @@ public final class PostgresListener: Service, Sendable {
         case .success(let connection):
             for channel in channels {
                 // Channel names are identifiers and cannot be bound as parameters; libpq quotes them.
-                guard let quoted = PQescapeIdentifier(connection, channel, channel.utf8.count) else { continue }
-                let result = PQexec(connection, "LISTEN " + String(cString: quoted))
-                PQfreemem(quoted)
+                let quoted = PostgresIdentifier.quote(channel)
+                let result = PQexec(connection, "LISTEN " + quoted)
                 let ok = result.map { PQresultStatus($0) == PGRES_COMMAND_OK } ?? false
                 PQclear(result)
                 if !ok {

@@ -44,6 +44,7 @@ public final class PostgresPool: Service, Sendable {
         defer { release(connection) }
         return try await connection.run { connection in
             try connection.reconnectIfNeeded()
+            defer { connection.rollbackIfOpen() }
             return try body(connection)
         }
     }
@@ -112,17 +113,21 @@ public final class PostgresPool: Service, Sendable {
             return state.nextWaiterID
         }
         let timeout = acquireTimeout
-        let timer = Task { [weak self] in
-            try await Task.sleep(for: timeout)
-            self?.timeOut(waiter: id)
-        }
-        defer { timer.cancel() }
+        let timer = Mutex<Task<Void, Never>?>(nil)
+        defer { timer.withLock { $0?.cancel() } }
         return try await withCheckedThrowingContinuation { continuation in
             switch grant(orEnqueue: (id, continuation)) {
             case .connection(let connection): continuation.resume(returning: connection)
             case .create: continuation.resume(returning: PostgresConnection(configuration: configuration))
             case .closed: continuation.resume(throwing: Self.closedError)
-            case .wait: break  // resumed by release(), close() or timeOut()
+            case .wait:
+                // Started only once the waiter is queued, so it always finds it (or nothing, if served).
+                timer.withLock {
+                    $0 = Task { [weak self] in
+                        guard (try? await Task.sleep(for: timeout)) != nil else { return }
+                        self?.timeOut(waiter: id)
+                    }
+                }
             }
         }
     }

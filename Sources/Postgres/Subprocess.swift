@@ -11,13 +11,7 @@ enum Subprocess {
     }
 
     static func run(_ executable: String, _ arguments: [String]) async throws -> Outcome {
-        try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread {
-                continuation.resume(with: Result { try runBlocking(executable, arguments) })
-            }
-            thread.name = "subprocess"
-            thread.start()
-        }
+        try await onDedicatedThread("subprocess") { try runBlocking(executable, arguments) }
     }
 
     /// Output goes to a temporary file, not a pipe: a daemon the tool leaves behind could hold a
@@ -42,7 +36,11 @@ enum Subprocess {
             throw EmbeddedCluster.Failure(description: "cannot run \(executable): \(String(cString: strerror(spawned)))")
         }
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        var waited = waitpid(pid, &status, 0)
+        while waited < 0 && errno == EINTR { waited = waitpid(pid, &status, 0) }
+        guard waited == pid else {
+            throw EmbeddedCluster.Failure(description: "cannot wait for \(executable): \(String(cString: strerror(errno)))")
+        }
         let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         // WIFEXITED/WEXITSTATUS are macros Swift cannot import.
         let exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)

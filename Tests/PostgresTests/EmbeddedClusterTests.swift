@@ -6,6 +6,25 @@ import Testing
 /// Runs its own private cluster (not the shared test server), because it stops and restarts it.
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct EmbeddedClusterTests {
+    /// Several processes starting the embedded default at once: one creates and starts it, the
+    /// others wait their turn and join.
+    @Test func concurrentStartsCreateOneCluster() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("embedded-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let starts = try await withThrowingTaskGroup(of: EmbeddedCluster.Running.self) { group in
+            for _ in 0..<3 {
+                group.addTask { try await EmbeddedCluster(directory: directory, logger: TestDatabase.logger).start() }
+            }
+            return try await group.reduce(into: [EmbeddedCluster.Running]()) { $0.append($1) }
+        }
+        #expect(starts.filter(\.startedHere).count == 1)
+        #expect(Set(starts.map(\.connectionString)).count == 1)
+        let connection = try await PostgresConnection.connect(PostgresConfiguration(starts[0].connectionString))
+        #expect(try await connection.run { try $0.query("SELECT current_database()")[0].decode(String.self, column: 0) } == "addon_lifecycle")
+        await connection.close()
+        try await EmbeddedCluster(directory: directory, logger: TestDatabase.logger).stop()
+    }
+
     @Test func poolAndListenerSurviveAServerRestart() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("embedded-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -32,6 +32,18 @@ import Testing
         #expect(error?.sqlState == state)
     }
 
+    @Test func statementTimeoutFromTheConfigurationCancelsLongStatements() async throws {
+        var configuration = try await TestDatabase.create("timeout")
+        configuration.statementTimeout = .milliseconds(100)
+        let pool = PostgresPool(configuration: configuration, size: 1, logger: TestDatabase.logger)
+        let error = await #expect(throws: PostgresError.self) {
+            try await pool.withConnection { try $0.simpleQuery("SELECT pg_sleep(5)") }
+        }
+        #expect(error?.kind == .queryCanceled)
+        let setting = try await pool.withConnection { try $0.query("SHOW statement_timeout")[0].decode(String.self, column: 0) }
+        #expect(setting == "100ms")
+    }
+
     @Test func serializationFailureIsTyped() async throws {
         let pool = try await TestDatabase.pool("ser", size: 2)
         try await pool.withConnection { try $0.simpleQuery("CREATE TABLE c (id int PRIMARY KEY, n int); INSERT INTO c VALUES (1, 0)") }

@@ -57,6 +57,22 @@ struct Boom: Error {}
         #expect(value == 42)
     }
 
+    /// A caller that leaves a transaction open does not hand it to the next user of the connection.
+    @Test func aTransactionLeftOpenIsRolledBackOnRelease() async throws {
+        let onePool = try await TestDatabase.pool("open", size: 1)
+        try await onePool.withConnection { try $0.simpleQuery("CREATE TABLE t (n int)") }
+        try await onePool.withConnection { connection in
+            try connection.simpleQuery("BEGIN")
+            try connection.simpleQuery("INSERT INTO t VALUES (1)")
+        }
+        let (count, inTransaction) = try await onePool.withConnection { connection in
+            (try connection.query("SELECT count(*) FROM t")[0].decode(Int.self, column: 0),
+             try connection.query("SELECT txid_current_if_assigned() IS NOT NULL")[0].decode(Bool.self, column: 0))
+        }
+        #expect(count == 0)
+        #expect(!inTransaction)
+    }
+
     @Test func nestedTransactionsAreRefused() async throws {
         await #expect(throws: PostgresError.self) {
             try await pool.withTransaction { connection in
