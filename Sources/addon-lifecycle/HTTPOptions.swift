@@ -61,8 +61,9 @@ enum DevelopmentSecret {
         if let text = try? String(contentsOf: file, encoding: .utf8), let secret = WebhookSecret(text) { return secret }
         let secret = WebhookSecret.generate()
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(secret.encoded.utf8).write(to: file)
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+        guard FileManager.default.createFile(atPath: file.path, contents: Data(secret.encoded.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw ConfigurationError("cannot write \(file.path)")
+        }
         return secret
     }
 }

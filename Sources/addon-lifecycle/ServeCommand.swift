@@ -1,5 +1,6 @@
 import ArgumentParser
 import Ingest
+import Logging
 import Postgres
 import ServiceLifecycle
 import Store
@@ -13,19 +14,32 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var http: HTTPOptions
 
     func run() async throws {
+        try await HTTPService.run(options: options, http: http, banner: "addon-lifecycle serving")
+    }
+}
+
+/// What `serve` and `run` share: database, schema check, HTTP application, and one service group.
+enum HTTPService {
+    static func run(options: GlobalOptions, http: HTTPOptions, banner: String) async throws {
         let logger = options.makeLogger()
         try await Database.with(url: options.resolvedDatabaseURL, logger: logger) { database in
             let verifier = try http.verifier(embedded: database.isEmbedded, logger: logger)
-            let pool = PostgresPool(configuration: database.configuration, size: 4, logger: logger)
+            var configuration = database.configuration
+            // A stuck lock or statement fails the batch (503, the provider retries) instead of
+            // holding ingest's connections; 8 s keeps every answer within 10 s.
+            configuration.statementTimeout = .seconds(8)
+            configuration.lockTimeout = .seconds(5)
+            let pool = PostgresPool(configuration: configuration, size: 4, logger: logger)
             try await database.prepareSchema(pool, logger: logger)
             let app = IngestApplication.application(
                 .init(hostname: http.resolvedHost, port: http.resolvedPort, verifier: verifier), pool: pool, logger: logger)
             // Shutdown runs in reverse: HTTP stops accepting and drains first, then the pool closes.
+            // The workers (issue 5) join this group in `run`.
             let group = ServiceGroup(configuration: .init(
                 services: [pool, app],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
-            logger.notice("addon-lifecycle serving", metadata: ["port": "\(http.resolvedPort)"])
+            logger.notice("\(banner)", metadata: ["port": "\(http.resolvedPort)"])
             try await group.run()
         }
     }
