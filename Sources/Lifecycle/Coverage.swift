@@ -22,16 +22,7 @@ public struct Coverage: Sendable, Hashable, Codable {
 
     /// Binary search: coverage lists are short and already sorted, so this beats hashing.
     public func covers(_ country: String) -> Bool {
-        var low = 0
-        var high = countries.count
-        while low < high {
-            let mid = (low + high) / 2
-            if countries[mid] < country {
-                low = mid + 1
-            } else {
-                high = mid
-            }
-        }
-        return low < countries.count && countries[low] == country
+        let index = countries.lowerBound(of: country)
+        return index < countries.count && countries[index] == country
     }
 }

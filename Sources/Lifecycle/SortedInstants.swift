@@ -24,16 +24,6 @@ struct SortedInstants: Sendable, Hashable {
     }
 
     private func lowerBound(_ instant: Instant) -> Int {
-        var low = 0
-        var high = values.count
-        while low < high {
-            let mid = (low + high) / 2
-            if values[mid] < instant {
-                low = mid + 1
-            } else {
-                high = mid
-            }
-        }
-        return low
+        values.lowerBound(of: instant)
     }
 }
