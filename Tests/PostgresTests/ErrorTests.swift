@@ -24,7 +24,7 @@ import Testing
         ("SET statement_timeout = 10; SELECT pg_sleep(5)", .queryCanceled, "57014"),
     ])
     func sqlStatesMapToKinds(sql: String, kind: PostgresError.Kind, state: String) async throws {
-        let pool = try await TestDatabase.pool("err")
+        let pool = PostgresPool(configuration: try await TestDatabase.shared("errors"), size: 1, logger: TestDatabase.logger)
         let error = await #expect(throws: PostgresError.self) {
             try await pool.withConnection { try $0.simpleQuery(sql) }
         }

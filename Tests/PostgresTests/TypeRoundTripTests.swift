@@ -7,7 +7,7 @@ import Testing
     let pool: PostgresPool
 
     init() async throws {
-        pool = try await TestDatabase.pool("types", size: 2)
+        pool = PostgresPool(configuration: try await TestDatabase.shared("types"), size: 2, logger: TestDatabase.logger)
     }
 
     func roundTrip<T: PostgresEncodable & PostgresDecodable & Equatable>(_ value: T, as sqlType: String) async throws -> T {
