@@ -41,6 +41,7 @@ let package = Package(
             name: "Store",
             dependencies: [
                 "Postgres",
+                "Lifecycle",
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.embedInCode("Migrations")]
@@ -59,10 +60,23 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
+        // The worker actors: claim due subscriptions, fold, write state, transitions and timers.
+        .target(
+            name: "Worker",
+            dependencies: [
+                "Store",
+                "Lifecycle",
+                "Postgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "addon-lifecycle",
             dependencies: [
                 "Ingest",
+                "Worker",
                 "Postgres",
                 "Store",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -95,6 +109,14 @@ let package = Package(
             name: "IngestTests",
             dependencies: [
                 "Ingest", "Store", "Postgres", "Lifecycle", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
+        .testTarget(
+            name: "WorkerTests",
+            dependencies: [
+                "Worker", "Ingest", "Store", "Postgres", "Lifecycle", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
