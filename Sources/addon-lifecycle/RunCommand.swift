@@ -7,8 +7,9 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var options: GlobalOptions
     @OptionGroup var http: HTTPOptions
+    @OptionGroup var worker: WorkerOptions
 
     func run() async throws {
-        try await HTTPService.run(options: options, http: http, banner: "addon-lifecycle running")
+        try await HTTPService.run(options: options, http: http, workers: worker.configuration, banner: "addon-lifecycle running")
     }
 }

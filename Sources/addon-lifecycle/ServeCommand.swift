@@ -4,6 +4,7 @@ import Logging
 import Postgres
 import ServiceLifecycle
 import Store
+import Worker
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,13 +15,14 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var http: HTTPOptions
 
     func run() async throws {
-        try await HTTPService.run(options: options, http: http, banner: "addon-lifecycle serving")
+        try await HTTPService.run(options: options, http: http, workers: nil, banner: "addon-lifecycle serving")
     }
 }
 
-/// What `serve` and `run` share: database, schema check, HTTP application, and one service group.
+/// What `serve` and `run` share: database, schema check, HTTP application, and one service group
+/// (with the workers too, for `run`).
 enum HTTPService {
-    static func run(options: GlobalOptions, http: HTTPOptions, banner: String) async throws {
+    static func run(options: GlobalOptions, http: HTTPOptions, workers: WorkerService.Configuration?, banner: String) async throws {
         let logger = options.makeLogger()
         try await Database.with(url: options.resolvedDatabaseURL, logger: logger) { database in
             let verifier = try http.verifier(embedded: database.isEmbedded, logger: logger)
@@ -33,10 +35,15 @@ enum HTTPService {
             try await database.prepareSchema(pool, logger: logger)
             let app = IngestApplication.application(
                 .init(hostname: http.resolvedHost, port: http.resolvedPort, verifier: verifier), pool: pool, logger: logger)
-            // Shutdown runs in reverse: HTTP stops accepting and drains first, then the pool closes.
-            // The workers (issue 5) join this group in `run`.
+            var services: [any Service] = [pool]
+            if let workers {
+                let workerPool = PostgresPool(configuration: database.configuration, size: workers.workers + 1, logger: logger)
+                services += [workerPool, WorkerService(pool: workerPool, configuration: workers, logger: logger)]
+            }
+            // Shutdown runs in reverse: HTTP stops accepting and drains first, then the workers
+            // finish their batches, then the pools close.
             let group = ServiceGroup(configuration: .init(
-                services: [pool, app],
+                services: services + [app],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
             logger.notice("\(banner)", metadata: ["port": "\(http.resolvedPort)"])

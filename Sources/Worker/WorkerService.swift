@@ -1,0 +1,120 @@
+import Logging
+import Metrics
+import Postgres
+import ServiceLifecycle
+import Store
+import Synchronization
+
+/// The worker actors of one process, as a `Service`: each claims due subscriptions in batches and
+/// applies the lifecycle (`WorkQueue.processDue`) in one transaction per batch.
+///
+/// Wake-ups: a NOTIFY from ingest (a hint), the earliest `due_at` of any timer, and a polling
+/// fallback. An idle process sleeps in `poll`/futex waits and uses no CPU. On graceful shutdown each
+/// worker finishes and commits the batch in hand, then stops.
+public final class WorkerService: Service, Sendable {
+    public struct Configuration: Sendable {
+        /// Worker loops in this process (`WORKERS`).
+        public var workers: Int
+        /// Subscriptions claimed per transaction.
+        public var batchSize: Int
+        /// Longest sleep without a wake-up: the fallback if notifications are lost.
+        public var pollInterval: Duration
+
+        public init(workers: Int = 2, batchSize: Int = 50, pollInterval: Duration = .seconds(5)) {
+            self.workers = workers
+            self.batchSize = batchSize
+            self.pollInterval = pollInterval
+        }
+    }
+
+    private let pool: PostgresPool
+    private let configuration: Configuration
+    private let listener: PostgresListener
+    private let logger: Logger
+    private let bells: [Bell]
+    private let stopping = Atomic<Bool>(false)
+    private let transitionsRecorded = Counter(label: "addon_transitions_total")
+    private let eventsProcessed = Counter(label: "addon_worker_events_processed_total")
+    private let batchSizes = Recorder(label: "addon_worker_batch_size")
+
+    public init(pool: PostgresPool, configuration: Configuration, logger: Logger) {
+        self.pool = pool
+        self.configuration = configuration
+        self.logger = logger
+        self.listener = PostgresListener(configuration: pool.configuration, channels: [EventInbox.workChannel], logger: logger)
+        self.bells = (0..<max(1, configuration.workers)).map { _ in Bell() }
+    }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { try? await self.listener.run() }
+                group.addTask { await self.relayNotifications() }
+                for index in bells.indices {
+                    group.addTask { await self.work(bell: self.bells[index], number: index) }
+                }
+                // Workers return only when stopping; then stop the listener so the group ends.
+                for _ in bells.indices { await group.next() }
+                self.listener.stop()
+            }
+        } onGracefulShutdown: {
+            self.stop()
+        }
+    }
+
+    public func stop() {
+        stopping.store(true, ordering: .sequentiallyConsistent)
+        for bell in bells { bell.ring() }
+    }
+
+    private var isStopping: Bool { stopping.load(ordering: .sequentiallyConsistent) }
+
+    /// A notification (or a reconnect, after which some may have been missed) wakes every worker;
+    /// SKIP LOCKED spreads the due rows among them.
+    private func relayNotifications() async {
+        for await _ in listener.events {
+            for bell in bells { bell.ring() }
+        }
+    }
+
+    private func work(bell: Bell, number: Int) async {
+        let limit = configuration.batchSize
+        var failures = 0
+        while !isStopping {
+            do {
+                let outcome = try await pool.withTransaction { connection in
+                    try WorkQueue.processDue(limit: limit, on: connection)
+                }
+                failures = 0
+                record(outcome)
+                if outcome.claimed == limit { continue }  // more may be due right now
+                let (next, now) = try await pool.withConnection { connection in try WorkQueue.nextDue(on: connection) }
+                await bell.wait(timeout: sleep(until: next, now: now))
+            } catch {
+                failures += 1
+                logger.warning("worker batch failed", metadata: ["worker": "\(number)", "error": "\(error)"])
+                await bell.wait(timeout: .milliseconds(min(5_000, 100 << min(failures, 6))))
+            }
+        }
+    }
+
+    /// Until the next timer (by the database's clock), at most `pollInterval`.
+    private func sleep(until next: PostgresTimestamp?, now: PostgresTimestamp) -> Duration {
+        guard let next else { return configuration.pollInterval }
+        let micros = max(0, next.microsecondsSinceEpoch - now.microsecondsSinceEpoch)
+        return min(configuration.pollInterval, .microseconds(micros))
+    }
+
+    private func record(_ outcome: WorkQueue.Outcome) {
+        guard outcome.claimed > 0 else { return }
+        batchSizes.record(outcome.claimed)
+        eventsProcessed.increment(by: outcome.processedEvents)
+        transitionsRecorded.increment(by: outcome.transitions.count)
+        for transition in outcome.transitions {
+            logger.info("transition", metadata: [
+                "subscriptionAddon": "\(transition.subscriptionAddon)", "subscription": "\(transition.subscription)",
+                "kind": "\(transition.kind.rawValue)", "at": "\(transition.at.rfc3339)", "reason": "\(transition.reason?.rawValue ?? "-")",
+            ])
+        }
+    }
+}
