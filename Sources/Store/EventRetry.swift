@@ -1,0 +1,31 @@
+import Postgres
+
+/// Operators retry a failed event: it becomes pending again and its subscription is due now.
+public enum EventRetry {
+    public enum Outcome: Sendable, Equatable {
+        case retried
+        case notFailed(status: String)
+        case notFound
+    }
+
+    /// Run inside a transaction.
+    public static func retry(id: String, on connection: isolated PostgresConnection) throws(PostgresError) -> Outcome {
+        let reset = try connection.query("""
+            UPDATE events SET status = 'pending', attempts = 0, last_error = NULL
+            WHERE id = $1 AND status = 'failed' RETURNING project, subscription
+            """, [id])
+        guard let row = reset.first else {
+            let status = try connection.query("SELECT status FROM events WHERE id = $1", [id]).first?.decode(String.self, column: 0)
+            return status.map { .notFailed(status: $0) } ?? .notFound
+        }
+        let (project, subscription) = try row.decode((String, String?).self)
+        if let subscription {
+            try connection.query("""
+                INSERT INTO work (project, subscription, due_at) VALUES ($1, $2, now())
+                ON CONFLICT (project, subscription) DO UPDATE SET due_at = now(), attempts = 0, last_error = NULL
+                """, [project, subscription])
+            try EventInbox.notifyWorkers(on: connection)
+        }
+        return .retried
+    }
+}
