@@ -3,18 +3,19 @@ import Postgres
 
 /// The SQL of the materialized add-on state.
 public enum AddonStateStore {
-    /// Writes the add-ons of one evaluation (insert or overwrite), in one statement.
-    public static func upsert(_ addons: [AddonState], project: String, on connection: isolated PostgresConnection) throws(PostgresError) {
-        guard !addons.isEmpty else { return }
+    /// Writes evaluated add-ons (insert or overwrite), each with its project, in one statement.
+    public static func upsert(_ entries: [(project: String, state: AddonState)], on connection: isolated PostgresConnection) throws(PostgresError) {
+        guard !entries.isEmpty else { return }
+        let addons = entries.map(\.state)
         func timestamps(_ values: [Instant?]) -> [PostgresTimestamp?] { values.map { $0.map(PostgresTimestamp.init) } }
         try connection.query("""
             INSERT INTO subscription_addons (project, id, subscription, addon_id, addon, status, created_at, eligible_at,
                 activated_at, ended_at, canceled_at, end_reason, period_number, period_start, period_end, updated_at)
-            SELECT $1, id, subscription, addon_id, addon, status, created_at, eligible_at, activated_at, ended_at,
+            SELECT project, id, subscription, addon_id, addon, status, created_at, eligible_at, activated_at, ended_at,
                    canceled_at, end_reason, period_number, period_start, period_end, now()
-            FROM unnest($2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::timestamptz[], $8::timestamptz[],
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::timestamptz[], $8::timestamptz[],
                         $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::text[], $13::int8[], $14::timestamptz[], $15::timestamptz[])
-                 AS s(id, subscription, addon_id, addon, status, created_at, eligible_at, activated_at, ended_at,
+                 AS s(project, id, subscription, addon_id, addon, status, created_at, eligible_at, activated_at, ended_at,
                       canceled_at, end_reason, period_number, period_start, period_end)
             ON CONFLICT (project, id) DO UPDATE SET
                 subscription = excluded.subscription, addon_id = excluded.addon_id, addon = excluded.addon,
@@ -23,7 +24,7 @@ public enum AddonStateStore {
                 end_reason = excluded.end_reason, period_number = excluded.period_number,
                 period_start = excluded.period_start, period_end = excluded.period_end, updated_at = now()
             """, [
-                project, addons.map(\.id), addons.map(\.subscription), addons.map(\.addon.id),
+                entries.map(\.project), addons.map(\.id), addons.map(\.subscription), addons.map(\.addon.id),
                 addons.map { PostgresJSONB(bytes: $0.addon.raw.jsonBytes) }, addons.map(\.status.rawValue),
                 addons.map { PostgresTimestamp($0.createdAt) }, timestamps(addons.map(\.eligibleAt)),
                 timestamps(addons.map(\.activatedAt)), timestamps(addons.map(\.endedAt)), timestamps(addons.map(\.canceledAt)),

@@ -11,14 +11,21 @@ public enum WorkQueue {
         public var failedEvents = 0
         public var transitions: [Transition] = []
         public var retried = 0
+
+        mutating func add(_ processed: Processed) {
+            processedEvents += processed.processedEvents
+            failedEvents += processed.failedEvents
+            transitions += processed.transitions
+        }
     }
 
     /// Attempts before the events of a failing subscription are marked `failed`.
     public static let maxAttempts = 8
 
     /// Claims up to `limit` due work rows (`FOR UPDATE SKIP LOCKED`, oldest due first) and
-    /// processes each subscription under its own savepoint, so one failing subscription is retried
-    /// later with backoff while the others commit. Run inside a transaction.
+    /// processes them set-based: a handful of statements for the whole batch, not per subscription.
+    /// If that fails, each subscription is retried under its own savepoint, so one failing
+    /// subscription is retried later with backoff while the others commit. Run inside a transaction.
     public static func processDue(limit: Int, on connection: isolated PostgresConnection) throws -> Outcome {
         let now = try connection.query("SELECT now()")[0].decode(PostgresTimestamp.self, column: 0)
         let claimed = try connection.query("""
@@ -26,18 +33,27 @@ public enum WorkQueue {
             WHERE due_at <= now() ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED
             """, [limit]).map { row in
                 let (project, subscription, attempts) = try row.decode((String, String, Int).self)
-                return (WorkKey(project: project, subscription: subscription), attempts)
+                return (key: WorkKey(project: project, subscription: subscription), attempts: attempts)
             }
         var outcome = Outcome()
         outcome.claimed = claimed.count
+        guard !claimed.isEmpty else { return outcome }
+
+        try connection.simpleQuery("SAVEPOINT batch")
+        do {
+            let result = try process(claimed.map(\.key), now: Instant(now), on: connection)
+            try connection.simpleQuery("RELEASE SAVEPOINT batch")
+            outcome.add(result)
+            return outcome
+        } catch {
+            try connection.simpleQuery("ROLLBACK TO SAVEPOINT batch")
+        }
         for (key, attempts) in claimed {
             try connection.simpleQuery("SAVEPOINT subscription")
             do {
-                let result = try process(key, now: Instant(now), on: connection)
+                let result = try process([key], now: Instant(now), on: connection)
                 try connection.simpleQuery("RELEASE SAVEPOINT subscription")
-                outcome.processedEvents += result.processedEvents
-                outcome.failedEvents += result.failedEvents
-                outcome.transitions += result.transitions
+                outcome.add(result)
             } catch {
                 try connection.simpleQuery("ROLLBACK TO SAVEPOINT subscription")
                 try scheduleRetry(key, attempts: attempts + 1, error: "\(error)", on: connection)
@@ -58,20 +74,33 @@ public enum WorkQueue {
         var transitions: [Transition] = []
     }
 
-    /// One subscription: all its facts folded as of `now` (the transaction's time, the same
-    /// clock for every worker), state and new transitions written, events marked, timer set.
-    static func process(_ key: WorkKey, now: Instant, on connection: isolated PostgresConnection) throws -> Processed {
-        var facts: [Fact] = []
+    /// What one subscription's evaluation produced.
+    private struct Evaluated {
+        var key: WorkKey
+        var state: SubscriptionState
+        var transitions: [Transition]
+    }
+
+    /// Subscriptions: all their facts folded as of `now` (the transaction's time, the same clock
+    /// for every worker); state and new transitions written, events marked, timers set.
+    static func process(_ keys: [WorkKey], now: Instant, on connection: isolated PostgresConnection) throws -> Processed {
+        let projects = keys.map(\.project)
+        let subscriptions = keys.map(\.subscription)
+        var facts: [WorkKey: [Fact]] = [:]
         var pending: [String] = []
         var undecodable: [(id: String, error: String)] = []
         for row in try connection.query("""
-            SELECT id, body, status FROM events
-            WHERE project = $1 AND subscription = $2 AND status IN ('pending', 'processed')
-            ORDER BY time, id
-            """, [key.project, key.subscription]) {
-            let (id, body, status) = try row.decode((String, String, String).self)
+            SELECT e.project, e.subscription, e.id, e.body, e.status
+            FROM unnest($1::text[], $2::text[]) AS k(project, subscription)
+            JOIN events e ON e.project = k.project AND e.subscription = k.subscription
+            WHERE e.status IN ('pending', 'processed')
+            ORDER BY e.project, e.subscription, e.time, e.id
+            """, [projects, subscriptions]) {
+            let (project, subscription, id, body, status) = try row.decode((String, String, String, String, String).self)
             do {
-                if let fact = try EventDecoder.decode(Array(body.utf8)).fact { facts.append(fact) }
+                if let fact = try EventDecoder.decode(Array(body.utf8)).fact {
+                    facts[WorkKey(project: project, subscription: subscription), default: []].append(fact)
+                }
                 if status == "pending" { pending.append(id) }
             } catch {
                 // Stored events passed the same decoder at ingest; this only happens if the
@@ -79,25 +108,33 @@ public enum WorkQueue {
                 undecodable.append((id, "\(error)"))
             }
         }
+        var recorded: [WorkKey: Set<TransitionKey>] = [:]
+        for row in try connection.query("""
+            SELECT t.project, t.subscription, t.subscription_addon, t.kind
+            FROM unnest($1::text[], $2::text[]) AS k(project, subscription)
+            JOIN transitions t ON t.project = k.project AND t.subscription = k.subscription
+            """, [projects, subscriptions]) {
+            let (project, subscription, addon, kind) = try row.decode((String, String, String, String).self)
+            if let kind = TransitionKind(rawValue: kind) {
+                recorded[WorkKey(project: project, subscription: subscription), default: []].insert(TransitionKey(subscriptionAddon: addon, kind: kind))
+            }
+        }
 
-        let state = Lifecycle.evaluate(facts: facts, now: now)
-        let recorded = Set(try connection.query("""
-            SELECT subscription_addon, kind FROM transitions WHERE project = $1 AND subscription = $2
-            """, [key.project, key.subscription]).compactMap { row -> TransitionKey? in
-                let (addon, kind) = try row.decode((String, String).self)
-                return TransitionKind(rawValue: kind).map { TransitionKey(subscriptionAddon: addon, kind: $0) }
-            })
-        let transitions = Lifecycle.transitions(in: state, alreadyRecorded: recorded)
+        let evaluated = keys.map { key in
+            let state = Lifecycle.evaluate(facts: facts[key] ?? [], now: now)
+            return Evaluated(key: key, state: state, transitions: Lifecycle.transitions(in: state, alreadyRecorded: recorded[key] ?? []))
+        }
 
-        try AddonStateStore.upsert(state.sortedAddons, project: key.project, on: connection)
+        try AddonStateStore.upsert(evaluated.flatMap { item in item.state.sortedAddons.map { (item.key.project, $0) } }, on: connection)
+        let transitions = evaluated.flatMap { item in item.transitions.map { (item.key.project, $0) } }
         if !transitions.isEmpty {
             try connection.query("""
                 INSERT INTO transitions (project, subscription_addon, subscription, kind, at, end_reason)
-                SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[])
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[])
                 ON CONFLICT ON CONSTRAINT transitions_once DO NOTHING
                 """, [
-                    key.project, transitions.map(\.subscriptionAddon), transitions.map(\.subscription),
-                    transitions.map(\.kind.rawValue), transitions.map { PostgresTimestamp($0.at) }, transitions.map(\.reason?.rawValue),
+                    transitions.map(\.0), transitions.map(\.1.subscriptionAddon), transitions.map(\.1.subscription),
+                    transitions.map(\.1.kind.rawValue), transitions.map { PostgresTimestamp($0.1.at) }, transitions.map(\.1.reason?.rawValue),
                 ])
         }
         if !pending.isEmpty {
@@ -112,14 +149,22 @@ public enum WorkQueue {
                 FROM unnest($1::text[], $2::text[]) AS batch(id, error) WHERE events.id = batch.id
                 """, [undecodable.map(\.id), undecodable.map(\.error)])
         }
-        if let next = state.nextDueAt {
+        let timed = evaluated.filter { $0.state.nextDueAt != nil }
+        if !timed.isEmpty {
             try connection.query("""
-                UPDATE work SET due_at = $3, attempts = 0, last_error = NULL WHERE project = $1 AND subscription = $2
-                """, [key.project, key.subscription, PostgresTimestamp(next)])
-        } else {
-            try connection.query("DELETE FROM work WHERE project = $1 AND subscription = $2", [key.project, key.subscription])
+                UPDATE work SET due_at = t.due_at, attempts = 0, last_error = NULL
+                FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS t(project, subscription, due_at)
+                WHERE work.project = t.project AND work.subscription = t.subscription
+                """, [timed.map(\.key.project), timed.map(\.key.subscription), timed.map { PostgresTimestamp($0.state.nextDueAt!) }])
         }
-        return Processed(processedEvents: pending.count, failedEvents: undecodable.count, transitions: transitions)
+        let done = evaluated.filter { $0.state.nextDueAt == nil }
+        if !done.isEmpty {
+            try connection.query("""
+                DELETE FROM work USING unnest($1::text[], $2::text[]) AS d(project, subscription)
+                WHERE work.project = d.project AND work.subscription = d.subscription
+                """, [done.map(\.key.project), done.map(\.key.subscription)])
+        }
+        return Processed(processedEvents: pending.count, failedEvents: undecodable.count, transitions: transitions.map(\.1))
     }
 
     /// Capped exponential backoff with jitter; after `maxAttempts` the subscription's pending events
