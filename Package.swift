@@ -96,6 +96,8 @@ let package = Package(
             dependencies: [
                 "Postgres",
                 "Ingest",
+                "Store",
+                "Lifecycle",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
