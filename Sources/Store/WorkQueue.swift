@@ -129,8 +129,9 @@ public enum WorkQueue {
         let transitions = evaluated.flatMap { item in item.transitions.map { (item.key.project, $0) } }
         if !transitions.isEmpty {
             try connection.query("""
-                INSERT INTO transitions (project, subscription_addon, subscription, kind, at, end_reason)
-                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[])
+                INSERT INTO transitions (project, subscription_addon, subscription, kind, at, end_reason, recorded_at)
+                -- recorded_at: when written (just before commit), not when the batch began.
+                SELECT *, clock_timestamp() FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[])
                 ON CONFLICT ON CONSTRAINT transitions_once DO NOTHING
                 """, [
                     transitions.map(\.0), transitions.map(\.1.subscriptionAddon), transitions.map(\.1.subscription),

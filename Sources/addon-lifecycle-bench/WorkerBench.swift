@@ -17,14 +17,21 @@ struct WorkerBench: AsyncParsableCommand {
     @Option(help: "`work` processes.") var processes = 2
     @Option(help: "Worker actors per process.") var workers = 2
     @Option(help: "The addon-lifecycle binary.") var binary: String?
+    @Option(help: "Instead of draining a backlog: offer this many events/s for --seconds and report end-to-end latency.") var rate: Double = 0
+    @Option(help: "Seconds of offered load (with --rate).") var seconds: Double = 10
 
     func run() async throws {
         guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"] else { throw ValidationError("set DATABASE_URL") }
         let logger = Logger(label: "bench")
         let pool = PostgresPool(configuration: PostgresConfiguration(url), size: 4, logger: logger)
         try await Migrator(logger: logger).migrate(pool)
-        let subscriptions = max(1, events / 9)
         let run = String(UInt32.random(in: .min ... .max), radix: 36)
+        let executable = binary ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("addon-lifecycle").path
+        if rate > 0 {
+            try await measureLatency(pool: pool, run: run, executable: executable, url: url)
+            return
+        }
+        let subscriptions = max(1, events / 9)
 
         let loadStart = ContinuousClock.now
         var batch: [InboxRecord] = []
@@ -41,7 +48,6 @@ struct WorkerBench: AsyncParsableCommand {
         let stored = subscriptions * 9
         print("stored \(stored) events for \(subscriptions) subscriptions in \(Self.seconds(ContinuousClock.now - loadStart)) s")
 
-        let executable = binary ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("addon-lifecycle").path
         let start = ContinuousClock.now
         let children = try (0..<processes).map { _ in
             try Spawned(executable, ["work", "--workers", String(workers)], environment: ["DATABASE_URL": url, "LOG_LEVEL": "error"])
@@ -56,6 +62,56 @@ struct WorkerBench: AsyncParsableCommand {
         let transitions = try await pool.withConnection { try $0.query("SELECT count(*) FROM transitions")[0].decode(Int.self, column: 0) }
         print(String(format: "workers: %d processes × %d actors processed %d events in %.2f s: %.0f events/s (%d transitions recorded)",
                      processes, workers, stored, elapsed, Double(stored) / elapsed, transitions))
+    }
+
+    /// Offers `rate` events/s (each add-on's attach, pay and latch committed together, as ingest
+    /// would) to running workers, then reads from the database how long each activation took from
+    /// the commit of its events (`received_at`) to its transition (`recorded_at`).
+    func measureLatency(pool: PostgresPool, run: String, executable: String, url: String) async throws {
+        let children = try (0..<processes).map { _ in
+            try Spawned(executable, ["work", "--workers", String(workers)], environment: ["DATABASE_URL": url, "LOG_LEVEL": "error"])
+        }
+        defer { children.forEach { $0.stop() } }
+        try await Task.sleep(for: .seconds(1))  // let the workers connect and LISTEN
+        let addonsPerSecond = rate / 3
+        let tick = 0.01  // send every 10 ms: what a steady stream of requests looks like to a batcher
+        let perTick = addonsPerSecond * tick
+        let start = ContinuousClock.now
+        var sent = 0
+        var carry = 0.0
+        var tickNumber = 0
+        while ContinuousClock.now - start < .milliseconds(Int(seconds * 1000)) {
+            carry += perTick
+            let count = Int(carry)
+            carry -= Double(count)
+            if count > 0 {
+                let records = try (sent..<sent + count).flatMap { try Self.records(run: run, subscription: $0, addon: 0) }
+                try await pool.withConnection { connection in _ = try EventInbox.insert(records, on: connection) }
+                try await pool.withConnection { connection in try EventInbox.notifyWorkers(on: connection) }
+                sent += count
+            }
+            tickNumber += 1
+            let next = start + .milliseconds(Int(Double(tickNumber) * tick * 1000))
+            if next > ContinuousClock.now { try await Task.sleep(until: next) }
+        }
+        let offered = Self.seconds(ContinuousClock.now - start)
+        // Drain, then read the latencies.
+        while try await pool.withConnection({ try $0.query("SELECT count(*) FROM events WHERE status = 'pending'")[0].decode(Int.self, column: 0) }) > 0 {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let latencies = try await pool.withConnection { connection in
+            try connection.query("""
+                SELECT (extract(epoch FROM t.recorded_at - max(e.received_at)) * 1000)::float8
+                FROM transitions t JOIN events e ON e.project = t.project AND e.subscription = t.subscription
+                WHERE t.kind = 'activated' AND t.project = 'bench'
+                GROUP BY t.subscription_addon, t.recorded_at
+                """).map { try $0.decode(Double.self, column: 0) }.sorted()
+        }
+        func percentile(_ p: Double) -> Double { latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
+        print(String(format: "workers: %d processes × %d actors, %.0f events/s offered for %.1f s (%d add-ons)",
+                     processes, workers, Double(sent * 3) / offered, offered, sent))
+        print(String(format: "end to end (events committed → activation committed) ms: p50 %.1f  p90 %.1f  p99 %.1f  max %.1f",
+                     percentile(0.5), percentile(0.9), percentile(0.99), percentile(1)))
     }
 
     static func seconds(_ duration: Duration) -> Double {
