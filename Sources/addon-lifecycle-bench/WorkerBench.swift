@@ -19,6 +19,8 @@ struct WorkerBench: AsyncParsableCommand {
     @Option(help: "The addon-lifecycle binary.") var binary: String?
     @Option(help: "Instead of draining a backlog: offer this many events/s for --seconds and report end-to-end latency.") var rate: Double = 0
     @Option(help: "Seconds of offered load (with --rate).") var seconds: Double = 10
+    @Option(help: "Instead: schedule this many expiry timers spread over --window seconds and report their lateness.") var timers = 0
+    @Option(help: "Seconds over which the timers fall due (with --timers).") var window: Double = 30
 
     func run() async throws {
         guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"] else { throw ValidationError("set DATABASE_URL") }
@@ -29,6 +31,10 @@ struct WorkerBench: AsyncParsableCommand {
         let executable = binary ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("addon-lifecycle").path
         if rate > 0 {
             try await measureLatency(pool: pool, run: run, executable: executable, url: url)
+            return
+        }
+        if timers > 0 {
+            try await measureTimers(pool: pool, run: run, executable: executable, url: url)
             return
         }
         let subscriptions = max(1, events / 9)
@@ -112,6 +118,63 @@ struct WorkerBench: AsyncParsableCommand {
                      processes, workers, Double(sent * 3) / offered, offered, sent))
         print(String(format: "end to end (events committed → activation committed) ms: p50 %.1f  p90 %.1f  p99 %.1f  max %.1f",
                      percentile(0.5), percentile(0.9), percentile(0.99), percentile(1)))
+    }
+
+    /// Free one-day top-ups whose expiries are spread evenly over a window that starts after the
+    /// setup (storing and first processing) is done: each becomes a future timer in `work`. Reports
+    /// how late each expiry was recorded (`recorded_at - at`).
+    func measureTimers(pool: PostgresPool, run: String, executable: String, url: String) async throws {
+        let children = try (0..<processes).map { _ in
+            try Spawned(executable, ["work", "--workers", String(workers)], environment: ["DATABASE_URL": url, "LOG_LEVEL": "error"])
+        }
+        defer { children.forEach { $0.stop() } }
+        let dbNow = try await pool.withConnection { try $0.query("SELECT now()")[0].decode(PostgresTimestamp.self, column: 0) }
+        // Setup (storing, then a first evaluation of every subscription at about 2k/s) must end
+        // before the first expiry, or the measurement counts setup as lateness.
+        let margin = Int64(Double(timers) / 1_500 + 15) * 1_000_000
+        let first = dbNow.microsecondsSinceEpoch + margin
+        let spread = Int64(window * 1_000_000)
+        let day: Int64 = 86_400_000_000
+        var batch: [InboxRecord] = []
+        let loadStart = ContinuousClock.now
+        for index in 0..<timers {
+            let expiry = Instant(microseconds: first + spread * Int64(index) / Int64(max(1, timers - 1)))
+            let created = Instant(microseconds: expiry.microseconds - day)
+            let body = #"{"object":"event","id":"evt_t_\#(run)_\#(index)","type":"com.gigs.subscriptionAddon.created","time":"\#(created.rfc3339)","project":"timers","data":{"id":"sad_t_\#(run)_\#(index)","subscription":"sub_t_\#(run)_\#(index)","addon":{"id":"add_day","activationTrigger":"creation","coverage":null,"validity":{"unit":"day","value":1},"price":{"amount":0,"currency":"USD"}}}}"#
+            let event = try EventDecoder.decode(Array(body.utf8))
+            batch.append(InboxRecord(id: event.id, type: event.type, project: event.project, subscription: event.subscription,
+                                     time: PostgresTimestamp(event.time), body: body, headers: PostgresJSONB("{}"), ignored: false))
+            if batch.count == 1_000 || index == timers - 1 {
+                let records = batch
+                try await pool.withConnection { connection in _ = try EventInbox.insert(records, on: connection) }
+                try await pool.withConnection { connection in try EventInbox.notifyWorkers(on: connection) }
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+        print("stored \(timers) add-ons in \(Self.seconds(ContinuousClock.now - loadStart)) s; expiries from +\(margin / 1_000_000) s over \(window) s")
+        let end = PostgresTimestamp(microsecondsSinceEpoch: first + spread)
+        while true {
+            let (now, due, ended) = try await pool.withConnection { connection in
+                try connection.query("""
+                    SELECT now(), (SELECT count(*) FROM work WHERE due_at <= now()),
+                           (SELECT count(*) FROM transitions WHERE kind = 'ended' AND project = 'timers')
+                    """)[0].decode((PostgresTimestamp, Int, Int).self)
+            }
+            if now > end && due == 0 && ended == timers { break }
+            if now.microsecondsSinceEpoch > end.microsecondsSinceEpoch + 120_000_000 {
+                print("gave up waiting: \(ended) of \(timers) expiries recorded")
+                break
+            }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        let lateness = try await pool.withConnection { connection in
+            try connection.query("""
+                SELECT (extract(epoch FROM recorded_at - at) * 1000)::float8 FROM transitions WHERE kind = 'ended' AND project = 'timers'
+                """).map { try $0.decode(Double.self, column: 0) }.sorted()
+        }
+        func percentile(_ p: Double) -> Double { lateness.isEmpty ? 0 : lateness[min(lateness.count - 1, Int(Double(lateness.count) * p))] }
+        print(String(format: "timers: %d expiries over %.0f s with %d processes × %d actors; lateness ms: p50 %.1f  p99 %.1f  max %.1f",
+                     lateness.count, window, processes, workers, percentile(0.5), percentile(0.99), percentile(1)))
     }
 
     static func seconds(_ duration: Duration) -> Double {
