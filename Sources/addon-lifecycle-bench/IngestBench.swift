@@ -48,17 +48,13 @@ struct IngestBench: ParsableCommand {
         group.wait()
         let elapsed = Date().timeIntervalSince(started)
         let all = results.withLock { $0 }
-        var latencies = all.flatMap(\.latenciesMicroseconds)
-        latencies.sort()
+        let latencies = all.flatMap(\.latenciesMicroseconds).map { Double($0) / 1000 }.sorted()
         var statuses: [Int: Int] = [:]
         for result in all { statuses.merge(result.statuses, uniquingKeysWith: +) }
         let accepted = statuses[202, default: 0]
-        func percentile(_ p: Double) -> Double {
-            latencies.isEmpty ? 0 : Double(latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]) / 1000
-        }
         print(String(format: "ingest: %d connections, %.1fs, %d requests", connections, elapsed, latencies.count))
         print(String(format: "accepted (202, durably committed): %.0f events/s", Double(accepted) / elapsed))
-        print(String(format: "latency ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f", percentile(0.5), percentile(0.9), percentile(0.99), percentile(1)))
+        print(String(format: "latency ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f", latencies.percentile(0.5), latencies.percentile(0.9), latencies.percentile(0.99), latencies.percentile(1)))
         print("statuses: " + statuses.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
         if let failure = all.compactMap(\.failure).first { print("first connection error: \(failure)") }
     }

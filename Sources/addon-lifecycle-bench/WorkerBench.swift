@@ -113,11 +113,10 @@ struct WorkerBench: AsyncParsableCommand {
                 GROUP BY t.subscription_addon, t.recorded_at
                 """).map { try $0.decode(Double.self, column: 0) }.sorted()
         }
-        func percentile(_ p: Double) -> Double { latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
         print(String(format: "workers: %d processes × %d actors, %.0f events/s offered for %.1f s (%d add-ons)",
                      processes, workers, Double(sent * 3) / offered, offered, sent))
         print(String(format: "end to end (events committed → activation committed) ms: p50 %.1f  p90 %.1f  p99 %.1f  max %.1f",
-                     percentile(0.5), percentile(0.9), percentile(0.99), percentile(1)))
+                     latencies.percentile(0.5), latencies.percentile(0.9), latencies.percentile(0.99), latencies.percentile(1)))
     }
 
     /// Free one-day top-ups whose expiries are spread evenly over a window that starts after the
@@ -172,9 +171,8 @@ struct WorkerBench: AsyncParsableCommand {
                 SELECT (extract(epoch FROM recorded_at - at) * 1000)::float8 FROM transitions WHERE kind = 'ended' AND project = 'timers'
                 """).map { try $0.decode(Double.self, column: 0) }.sorted()
         }
-        func percentile(_ p: Double) -> Double { lateness.isEmpty ? 0 : lateness[min(lateness.count - 1, Int(Double(lateness.count) * p))] }
         print(String(format: "timers: %d expiries over %.0f s with %d processes × %d actors; lateness ms: p50 %.1f  p99 %.1f  max %.1f",
-                     lateness.count, window, processes, workers, percentile(0.5), percentile(0.99), percentile(1)))
+                     lateness.count, window, processes, workers, lateness.percentile(0.5), lateness.percentile(0.99), lateness.percentile(1)))
     }
 
     static func seconds(_ duration: Duration) -> Double {
