@@ -70,12 +70,7 @@ public struct WebhookController<Context: RequestContext>: Sendable {
             throw APIError(error)
         }
 
-        let record = InboxRecord(
-            id: event.id, type: event.type, project: event.project, subscription: event.subscription,
-            time: PostgresTimestamp(microsecondsSinceEpoch: event.time.microseconds),
-            body: String(decoding: body, as: UTF8.self),
-            headers: Self.auditHeaders(request),
-            ignored: event.isIgnored)
+        let record = InboxRecord(event, body: String(decoding: body, as: UTF8.self), headers: Self.auditHeaders(request))
 
         let outcome: StoreOutcome
         do {

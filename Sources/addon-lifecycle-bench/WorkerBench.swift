@@ -141,8 +141,7 @@ struct WorkerBench: AsyncParsableCommand {
             let created = Instant(microseconds: expiry.microseconds - day)
             let body = #"{"object":"event","id":"evt_t_\#(run)_\#(index)","type":"com.gigs.subscriptionAddon.created","time":"\#(created.rfc3339)","project":"timers","data":{"id":"sad_t_\#(run)_\#(index)","subscription":"sub_t_\#(run)_\#(index)","addon":{"id":"add_day","activationTrigger":"creation","coverage":null,"validity":{"unit":"day","value":1},"price":{"amount":0,"currency":"USD"}}}}"#
             let event = try EventDecoder.decode(Array(body.utf8))
-            batch.append(InboxRecord(id: event.id, type: event.type, project: event.project, subscription: event.subscription,
-                                     time: PostgresTimestamp(event.time), body: body, headers: PostgresJSONB("{}"), ignored: false))
+            batch.append(InboxRecord(event, body: body))
             if batch.count == 1_000 || index == timers - 1 {
                 let records = batch
                 try await pool.withConnection { connection in _ = try EventInbox.insert(records, on: connection) }
@@ -191,8 +190,7 @@ struct WorkerBench: AsyncParsableCommand {
         ]
         return try bodies.map { body in
             let event = try EventDecoder.decode(Array(body.utf8))
-            return InboxRecord(id: event.id, type: event.type, project: event.project, subscription: event.subscription,
-                               time: PostgresTimestamp(event.time), body: body, headers: PostgresJSONB("{}"), ignored: false)
+            return InboxRecord(event, body: body)
         }
     }
 }

@@ -45,8 +45,7 @@ struct CrashSafetyTests {
 
     static func record(_ body: String) throws -> InboxRecord {
         let event = try EventDecoder.decode(Array(body.utf8))
-        return InboxRecord(id: event.id, type: event.type, project: event.project, subscription: event.subscription,
-                           time: PostgresTimestamp(event.time), body: body, headers: PostgresJSONB("{}"), ignored: event.isIgnored)
+        return InboxRecord(event, body: body)
     }
 
     @Test func killedWorkersLoseNothingAndDoubleNothing() async throws {
