@@ -53,14 +53,13 @@ extension APIError {
             hint: "The event was not stored; retry later.", retryAfter: 5)
     }
 
-    /// Maps the core's decoding failure: not JSON → 400 `malformed`; a bad field → 422 `invalid`.
+    /// The core's decoding failure as the error object: its own status (400 `malformed`, 422
+    /// `invalid`), code, message and hint, with a code and hint added where the core has none.
     init(_ failure: DecodingFailure) {
-        switch failure {
-        case .malformed(let message):
-            self.init(status: .badRequest, type: "malformed", code: "malformedJSON", message: message,
-                      hint: "The body must be one JSON object: the event envelope.")
-        case .invalid(let field, let code, let message, let hint):
-            self.init(status: .unprocessableContent, type: "invalid", code: code, message: message, hint: hint.isEmpty ? "Check \(field)." : hint)
-        }
+        let hint = failure.hint.flatMap { $0.isEmpty ? nil : $0 }
+        self.init(
+            status: HTTPResponse.Status(code: failure.httpStatus), type: failure.errorType,
+            code: failure.code ?? "malformedJSON", message: failure.message,
+            hint: hint ?? failure.field.map { "Check \($0)." } ?? "The body must be one JSON object: the event envelope.")
     }
 }
