@@ -110,12 +110,6 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
 }
 
 extension String {
-    func trimmingTrailingNewlines() -> String {
-        var text = self
-        while text.last == "\n" { text.removeLast() }
-        return text
-    }
-
     /// libpq and pg_ctl write several lines; logs and CLI errors want one.
     var oneLine: String {
         split(whereSeparator: \.isNewline)
