@@ -14,7 +14,10 @@ public enum EventInbox {
     }
 
     /// Stores the batch. For a duplicate nothing changes. Every subscription with a new pending
-    /// event gets its work row made due now.
+    /// event gets its work row made due now; a row that is already due is left as it is (no new
+    /// row version, no NOTIFY). The conflict check locks the row first, so a worker folding that
+    /// subscription right now has committed before the WHERE sees its due_at: a timer it set in
+    /// the future is pulled to now, a row it deleted is inserted again.
     ///
     /// One statement (data-modifying CTEs), so outside a transaction it is one round trip and one
     /// durable commit: under load the round trips, not the rows, are what a batch pays for. Rows go
@@ -39,7 +42,8 @@ public enum EventInbox {
                 SELECT DISTINCT project, subscription, now() FROM inserted
                 WHERE status = 'pending' AND subscription IS NOT NULL
                 ORDER BY project, subscription
-                ON CONFLICT (project, subscription) DO UPDATE SET due_at = least(work.due_at, excluded.due_at)
+                ON CONFLICT (project, subscription) DO UPDATE SET due_at = excluded.due_at
+                    WHERE work.due_at > excluded.due_at
                 RETURNING 1
             )
             SELECT id, EXISTS (SELECT FROM scheduled) FROM inserted

@@ -7,7 +7,8 @@ import Store
 import TestSupport
 import Testing
 
-/// Storing a new pending event wakes the workers with a NOTIFY; ignored events and duplicates don't.
+/// Storing a new pending event wakes the workers with a NOTIFY; ignored events, duplicates and
+/// events for a subscription whose work is already due don't.
 @Suite(.timeLimit(.minutes(1)))
 struct WorkNotificationTests {
     @Test func aNewEventNotifiesWorkersAfterCommit() async throws {
@@ -23,11 +24,13 @@ struct WorkNotificationTests {
             committer: GroupCommitter(pool: pool, logger: TestDatabase.logger),
             verifier: WebhookVerifier(secrets: [WebhookFixtures.secret]), now: { WebhookFixtures.now }))
         try await app.test(.router) { client in
-            for body in [WebhookFixtures.unknownType(), WebhookFixtures.attached(id: "evt_n1"), WebhookFixtures.attached(id: "evt_n1"), WebhookFixtures.attached(id: "evt_n2")] {
+            for body in [WebhookFixtures.unknownType(), WebhookFixtures.attached(id: "evt_n1"), WebhookFixtures.attached(id: "evt_n1"),
+                         WebhookFixtures.attached(id: "evt_n2", sad: "sad_2"), WebhookFixtures.attached(id: "evt_n3", subscription: "sub_2")] {
                 _ = try await client.execute(uri: "/webhooks", method: .post, headers: WebhookFixtures.headers(for: body), body: ByteBuffer(string: body)) { _ in }
             }
         }
-        // Exactly the two new pending events notify; the ignored one and the duplicate stay silent.
+        // Exactly sub_1's first event and sub_2's notify. The ignored one, the duplicate and sub_1's
+        // second event (its work row is already due) stay silent.
         for _ in 0..<2 {
             guard case .notification(let notification)? = await events.next() else {
                 Issue.record("expected a work notification")
