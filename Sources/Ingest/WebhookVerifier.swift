@@ -9,10 +9,13 @@ public struct WebhookVerifier: Sendable {
     public let secrets: [WebhookSecret]
     /// Accepted clock difference between the sender's timestamp and ours, both directions.
     public let tolerance: Int64
+    /// Built once: a key per request would be an allocation per request per secret.
+    private let keys: [SigningKey]
 
     public init(secrets: [WebhookSecret], tolerance: Int64 = 300) {
         self.secrets = secrets
         self.tolerance = tolerance
+        self.keys = secrets.map { SigningKey(SymmetricKey(data: $0.key)) }
     }
 
     public enum Failure: Error, Equatable, Sendable {
@@ -53,15 +56,25 @@ public struct WebhookVerifier: Sendable {
             }
         guard !candidates.isEmpty else { throw .noValidSignature }
 
-        var signed = Data("\(id).\(timestampText).".utf8)
-        body.withUnsafeBytes { signed.append(contentsOf: $0) }
         var matched = false
-        for secret in secrets {
-            let mac = Array(HMAC<SHA256>.authenticationCode(for: signed, using: SymmetricKey(data: secret.key)))
+        for key in keys {
+            let mac = Array(Self.mac(id: id, timestamp: timestampText, body: body, key: key.key))
             // Every candidate is compared in full, so timing says nothing about which bytes matched.
             for candidate in candidates where Self.constantTimeEqual(mac, candidate) { matched = true }
         }
         guard matched else { throw .noValidSignature }
+    }
+
+    /// HMAC-SHA256 of `{id}.{timestamp}.{body}`, fed in pieces: the body is never copied.
+    static func mac(id: String, timestamp: String, body: some ContiguousBytes, key: SymmetricKey) -> HashedAuthenticationCode<SHA256> {
+        var hmac = HMAC<SHA256>(key: key)
+        var prefix = Array(id.utf8)
+        prefix.append(UInt8(ascii: "."))
+        prefix += timestamp.utf8
+        prefix.append(UInt8(ascii: "."))
+        hmac.update(data: prefix)
+        body.withUnsafeBytes { hmac.update(data: $0) }
+        return hmac.finalize()
     }
 
     /// More `v1,` entries than any sender needs during a rotation.
@@ -76,9 +89,13 @@ public struct WebhookVerifier: Sendable {
 
     /// The `v1,<base64>` signature a sender would put in `webhook-signature` (tests, load generator).
     public static func sign(id: String, timestamp: Int64, body: some ContiguousBytes, secret: WebhookSecret) -> String {
-        var signed = Data("\(id).\(timestamp).".utf8)
-        body.withUnsafeBytes { signed.append(contentsOf: $0) }
-        let mac = HMAC<SHA256>.authenticationCode(for: signed, using: SymmetricKey(data: secret.key))
+        let mac = mac(id: id, timestamp: String(timestamp), body: body, key: SymmetricKey(data: secret.key))
         return "v1," + Data(mac).base64EncodedString()
     }
+}
+
+/// `SymmetricKey` is immutable after init but not marked `Sendable` by swift-crypto.
+private struct SigningKey: @unchecked Sendable {
+    let key: SymmetricKey
+    init(_ key: SymmetricKey) { self.key = key }
 }
