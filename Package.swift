@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // libpq, from Debian's libpq-dev. The only C we link.
@@ -61,6 +62,22 @@ let package = Package(
             ]
         ),
         // The worker actors: claim due subscriptions, fold, write state, transitions and timers.
+        // The read and operator API, health, metrics and the OpenAPI document (SPEC §4).
+        .target(
+            name: "API",
+            dependencies: [
+                "Ingest",
+                "Lifecycle",
+                "Postgres",
+                "Store",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            resources: [.embedInCode("openapi.yaml")]
+        ),
         .target(
             name: "Worker",
             dependencies: [
@@ -75,6 +92,7 @@ let package = Package(
         .executableTarget(
             name: "addon-lifecycle",
             dependencies: [
+                "API",
                 "Ingest",
                 "Worker",
                 "Postgres",

@@ -13,6 +13,8 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     public var hint: String?
     /// Seconds a client should wait before retrying (503).
     public var retryAfter: Int?
+    /// The methods a 405's resource does allow (`Allow` header).
+    public var allow: String?
 
     public init(status: HTTPResponse.Status, type: String, code: String? = nil, message: String, hint: String? = nil, retryAfter: Int? = nil) {
         self.status = status
@@ -38,16 +40,17 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        if let allow { headers[.allow] = allow }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }
 
 extension APIError {
-    static func unauthenticated(_ code: String, _ message: String, hint: String? = nil) -> APIError {
+    public static func unauthenticated(_ code: String, _ message: String, hint: String? = nil) -> APIError {
         APIError(status: .unauthorized, type: "unauthenticated", code: code, message: message, hint: hint)
     }
 
-    static func unavailable(_ message: String) -> APIError {
+    public static func unavailable(_ message: String) -> APIError {
         APIError(
             status: .serviceUnavailable, type: "unavailable", code: "databaseUnavailable", message: message,
             hint: "The event was not stored; retry later.", retryAfter: 5)

@@ -18,6 +18,9 @@ struct HTTPOptions: ParsableArguments {
     @Flag(name: .customLong("insecure-no-signature"), help: "Accept unsigned webhooks. Never in production.")
     var insecureNoSignature = false
 
+    @Option(name: .customLong("api-token"), help: "Bearer token of the read and operator API (env: API_TOKEN).")
+    var apiToken: String?
+
     var resolvedPort: Int {
         port ?? ProcessInfo.processInfo.environment["PORT"].flatMap(Int.init) ?? 8080
     }
@@ -52,18 +55,39 @@ struct HTTPOptions: ParsableArguments {
         FileHandle.standardOutput.write(Data("webhook secret (embedded development default): \(secret.encoded)\n".utf8))
         return WebhookVerifier(secrets: [secret])
     }
+
+    /// The API token from API_TOKEN. Without one the read API refuses every request, except on the
+    /// embedded dev database, which makes (and keeps) a token and prints it like the secret.
+    func apiToken(embedded: Bool, logger: Logger) throws -> String? {
+        let text = apiToken ?? ProcessInfo.processInfo.environment["API_TOKEN"] ?? ""
+        if !text.isEmpty { return text }
+        guard embedded else {
+            logger.warning("no API_TOKEN configured: the read and operator API refuses every request")
+            return nil
+        }
+        let token = try DevelopmentSecret.load(file: "api-token") { "tok_" + WebhookSecret.generate().encoded.dropFirst(6) }
+        FileHandle.standardOutput.write(Data("API token (embedded development default): \(token)\n".utf8))
+        return token
+    }
 }
 
-/// The embedded default's webhook secret, kept under .addon-lifecycle/ so it survives restarts.
+/// The embedded default's generated credentials, kept under .addon-lifecycle/ (mode 0600) so they
+/// survive restarts.
 enum DevelopmentSecret {
     static func load() throws -> WebhookSecret {
-        let file = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".addon-lifecycle/webhook-secret")
-        if let text = try? String(contentsOf: file, encoding: .utf8), let secret = WebhookSecret(text) { return secret }
-        let secret = WebhookSecret.generate()
+        let text = try load(file: "webhook-secret") { WebhookSecret.generate().encoded }
+        guard let secret = WebhookSecret(text) else { throw ConfigurationError(".addon-lifecycle/webhook-secret is not a whsec_ secret") }
+        return secret
+    }
+
+    static func load(file name: String, generate: () -> String) throws -> String {
+        let file = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".addon-lifecycle/\(name)")
+        if let text = try? String(contentsOf: file, encoding: .utf8), !text.isEmpty { return text.trimmingCharacters(in: .whitespacesAndNewlines) }
+        let value = generate()
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-        guard FileManager.default.createFile(atPath: file.path, contents: Data(secret.encoded.utf8), attributes: [.posixPermissions: 0o600]) else {
+        guard FileManager.default.createFile(atPath: file.path, contents: Data(value.utf8), attributes: [.posixPermissions: 0o600]) else {
             throw ConfigurationError("cannot write \(file.path)")
         }
-        return secret
+        return value
     }
 }

@@ -1,3 +1,4 @@
+import API
 import ArgumentParser
 import Ingest
 import Logging
@@ -26,15 +27,18 @@ enum HTTPService {
         let logger = options.makeLogger()
         try await Database.with(url: options.resolvedDatabaseURL, logger: logger) { database in
             let verifier = try http.verifier(embedded: database.isEmbedded, logger: logger)
+            let apiToken = try http.apiToken(embedded: database.isEmbedded, logger: logger)
             var configuration = database.configuration
             // A stuck lock or statement fails the batch (503, the provider retries) instead of
             // holding ingest's connections; 8 s keeps every answer within 10 s.
             configuration.statementTimeout = .seconds(8)
             configuration.lockTimeout = .seconds(5)
-            let pool = PostgresPool(configuration: configuration, size: 4, logger: logger)
+            // Two group-commit flushers, plus reads of the API and /metrics.
+            let pool = PostgresPool(configuration: configuration, size: 6, logger: logger)
             try await database.prepareSchema(pool, logger: logger)
-            let app = IngestApplication.application(
-                .init(hostname: http.resolvedHost, port: http.resolvedPort, verifier: verifier), pool: pool, logger: logger)
+            Observability.bootstrap()
+            let app = HTTPApplication.application(
+                .init(hostname: http.resolvedHost, port: http.resolvedPort, verifier: verifier, apiToken: apiToken), pool: pool, logger: logger)
             var services: [any Service] = [pool]
             if let workers {
                 let workerPool = PostgresPool(configuration: database.configuration, size: workers.workers + 1, logger: logger)

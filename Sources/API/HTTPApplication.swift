@@ -1,0 +1,52 @@
+import Hummingbird
+import Ingest
+import Logging
+import Postgres
+import Prometheus
+
+/// The whole HTTP surface of `serve` and `run` (SPEC §2 and §4): webhooks, health, metrics, and the
+/// read and operator API behind bearer auth.
+public enum HTTPApplication {
+    public struct Configuration: Sendable {
+        public var hostname: String
+        public var port: Int
+        /// Nil only with `--insecure-no-signature`.
+        public var verifier: WebhookVerifier?
+        /// Nil: the read API refuses every request.
+        public var apiToken: String?
+
+        public init(hostname: String, port: Int, verifier: WebhookVerifier?, apiToken: String?) {
+            self.hostname = hostname
+            self.port = port
+            self.verifier = verifier
+            self.apiToken = apiToken
+        }
+    }
+
+    public static func router(pool: PostgresPool, committer: GroupCommitter, verifier: WebhookVerifier?, apiToken: String?,
+                              registry: PrometheusCollectorRegistry = Observability.registry,
+                              now: @escaping @Sendable () -> Int64 = WebhookClock.unixSeconds) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        let routeTable = RouteTable()
+        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: MethodNotAllowed(routes: routeTable))
+        HealthRoutes(pool: pool).register(on: router)
+        MetricsRoutes(pool: pool, registry: registry).register(on: router)
+        WebhookController(verifier: verifier, committer: committer, now: now).register(on: router)
+        let api = router.group().add(middleware: BearerAuth(token: apiToken))
+        AddonRoutes(pool: pool).register(on: api)
+        EventRoutes(pool: pool).register(on: api)
+        OpenAPIDocument.register(on: api)
+        routeTable.set(router.routes.map { ($0.method, $0.path.description) })
+        return router
+    }
+
+    public static func application(_ configuration: Configuration, pool: PostgresPool, logger: Logger) -> some ApplicationProtocol {
+        Observability.bootstrap()
+        let committer = GroupCommitter(pool: pool, logger: logger)
+        return Application(
+            router: router(pool: pool, committer: committer, verifier: configuration.verifier, apiToken: configuration.apiToken),
+            configuration: .init(address: .hostname(configuration.hostname, port: configuration.port), serverName: nil),
+            logger: logger)
+    }
+}

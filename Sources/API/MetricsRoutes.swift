@@ -1,0 +1,37 @@
+import Hummingbird
+import Logging
+import Postgres
+import Prometheus
+import Store
+
+/// `GET /metrics`: this process's counters and histograms, plus queue figures read from the
+/// database at scrape time (shared by all processes, so any one reports them correctly).
+struct MetricsRoutes<Context: RequestContext> {
+    let pool: PostgresPool
+    let registry: PrometheusCollectorRegistry
+
+    func register(on router: Router<Context>) {
+        let due = registry.makeGauge(name: "addon_queue_due", help: "Subscriptions whose work is due now.")
+        let age = registry.makeGauge(name: "addon_queue_oldest_due_age_seconds", help: "Seconds the oldest due work has waited.")
+        let scheduled = registry.makeGauge(name: "addon_queue_scheduled", help: "Subscriptions with a timer or retry later.")
+        let failed = registry.makeGauge(name: "addon_events_failed", help: "Events that failed after all attempts.")
+        let up = registry.makeGauge(name: "addon_database_up", help: "1 when the database answered this scrape.")
+        router.get("metrics") { _, context in
+            do {
+                let stats = try await pool.withConnection { try QueueStats.read(on: $0) }
+                due.set(to: Double(stats.due))
+                age.set(to: stats.oldestDueAge)
+                scheduled.set(to: Double(stats.scheduled))
+                failed.set(to: Double(stats.failedEvents))
+                up.set(to: 1)
+            } catch {
+                // Metrics still answer (the process's own figures are valid); the gauge says why
+                // the queue figures are stale.
+                context.logger.warning("metrics: database unreachable", metadata: ["error": "\(error)"])
+                up.set(to: 0)
+            }
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+        }
+    }
+}
