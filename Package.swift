@@ -134,6 +134,14 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "APITests",
+            dependencies: [
+                "API", "Ingest", "Store", "Postgres", "Lifecycle", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
+        .testTarget(
             name: "WorkerTests",
             dependencies: [
                 "Worker", "Ingest", "Store", "Postgres", "Lifecycle", "TestSupport",
