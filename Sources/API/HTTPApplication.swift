@@ -41,6 +41,20 @@ public enum HTTPApplication {
         return router
     }
 
+    /// What a `work` process serves on its metrics port: probes and `/metrics` (its worker figures
+    /// exist only in that process), nothing else.
+    public static func operations(hostname: String, port: Int, pool: PostgresPool, logger: Logger) -> some ApplicationProtocol {
+        Observability.bootstrap()
+        let router = Router(context: BasicRequestContext.self)
+        let routeTable = RouteTable()
+        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: MethodNotAllowed(routes: routeTable))
+        HealthRoutes(pool: pool).register(on: router)
+        MetricsRoutes(pool: pool, registry: Observability.registry).register(on: router)
+        routeTable.set(router.routes.map { ($0.method, $0.path.description) })
+        return Application(router: router, configuration: .init(address: .hostname(hostname, port: port), serverName: nil), logger: logger)
+    }
+
     public static func application(_ configuration: Configuration, pool: PostgresPool, logger: Logger) -> some ApplicationProtocol {
         Observability.bootstrap()
         let committer = GroupCommitter(pool: pool, logger: logger)

@@ -1,4 +1,6 @@
+import API
 import ArgumentParser
+import Foundation
 import Logging
 import Postgres
 import ServiceLifecycle
@@ -15,11 +17,18 @@ struct WorkCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = options.makeLogger()
         try await Database.with(url: options.resolvedDatabaseURL, logger: logger) { database in
-            let pool = PostgresPool(configuration: database.configuration, size: worker.resolvedWorkers + 1, logger: logger)
+            // One connection per worker, one for the listener's relay, one for /metrics scrapes.
+            let pool = PostgresPool(configuration: database.configuration, size: worker.resolvedWorkers + 2, logger: logger)
             try await database.prepareSchema(pool, logger: logger)
+            Observability.bootstrap()
             let workers = WorkerService(pool: pool, configuration: worker.configuration, logger: logger)
+            var services: [any Service] = [pool, workers]
+            if let port = worker.resolvedMetricsPort {
+                let host = ProcessInfo.processInfo.environment["HOST"] ?? "0.0.0.0"
+                services.append(HTTPApplication.operations(hostname: host, port: port, pool: pool, logger: logger))
+            }
             let group = ServiceGroup(configuration: .init(
-                services: [pool, workers],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
             logger.notice("addon-lifecycle working", metadata: ["workers": "\(worker.resolvedWorkers)"])

@@ -7,6 +7,14 @@ struct WorkerOptions: ParsableArguments {
     @Option(help: "Worker actors in this process (env: WORKERS).")
     var workers: Int?
 
+    @Option(name: .customLong("metrics-port"),
+            help: "Serve /metrics, /healthz and /readyz on this port; `work` only, `run` serves them on PORT (env: METRICS_PORT).")
+    var metricsPort: Int?
+
+    var resolvedMetricsPort: Int? {
+        metricsPort ?? ProcessInfo.processInfo.environment["METRICS_PORT"].flatMap(Int.init)
+    }
+
     var resolvedWorkers: Int {
         workers ?? ProcessInfo.processInfo.environment["WORKERS"].flatMap(Int.init) ?? 2
     }
@@ -15,6 +23,11 @@ struct WorkerOptions: ParsableArguments {
         if let text = workers.map(String.init) ?? ProcessInfo.processInfo.environment["WORKERS"] {
             guard let value = Int(text), (1...256).contains(value) else {
                 throw ValidationError("invalid WORKERS '\(text)'; use 1–256")
+            }
+        }
+        if let text = metricsPort.map(String.init) ?? ProcessInfo.processInfo.environment["METRICS_PORT"] {
+            guard let value = Int(text), (1...65_535).contains(value) else {
+                throw ValidationError("invalid METRICS_PORT '\(text)'; use 1–65535")
             }
         }
     }
