@@ -36,4 +36,4 @@ curl -fsS -H "Authorization: Bearer $token" "http://127.0.0.1:$port/openapi.yaml
 
 "$venv/bin/schemathesis" run Sources/API/openapi.yaml --url "http://127.0.0.1:$port" \
     --header "Authorization: Bearer $token" --checks all --max-examples "${SCHEMATHESIS_EXAMPLES:-40}" \
-    --generation-deterministic --generation-database none --no-color
+    --generation-deterministic --no-color
