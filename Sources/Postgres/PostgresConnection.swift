@@ -128,7 +128,7 @@ public actor PostgresConnection {
     }
 
     /// Rolls back a transaction a caller left open, so a pooled connection is always returned idle.
-    func rollbackIfOpen() {
+    public func rollbackIfOpen() {
         guard let handle, PQstatus(handle) == CONNECTION_OK, PQtransactionStatus(handle) != PQTRANS_IDLE else { return }
         _ = try? simpleQuery("ROLLBACK")
     }

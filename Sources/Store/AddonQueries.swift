@@ -86,6 +86,20 @@ public enum AddonQueries {
         return (try object(row), ordered)
     }
 
+    /// The stored objects of the given subscriptions of one project, by subscription then add-on
+    /// id (for `replay --check`).
+    public static func objects(project: String, subscriptions: [String],
+                               on connection: isolated PostgresConnection) throws -> [String: [String: JSONValue]] {
+        var result: [String: [String: JSONValue]] = [:]
+        let rows = try connection.query("SELECT \(columns) FROM subscription_addons WHERE project = $1 AND subscription = ANY($2)",
+                                        [project, subscriptions])
+        for row in rows {
+            let (id, subscription) = (try row.decode(String.self, column: 0), try row.decode(String.self, column: 2))
+            result[subscription, default: [:]][id] = try object(row)
+        }
+        return result
+    }
+
     static func object(_ row: PostgresRow) throws -> JSONValue {
         let (id, _, subscription, addon, status, createdAt, activatedAt, periodNumber, periodStart, periodEnd, endedAt, canceledAt, endReason) =
             try row.decode((String, Int64, String, PostgresJSONB, String, PostgresTimestamp, PostgresTimestamp?, Int64?,
