@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import Lifecycle
+import Postgres
+import Store
+
+struct ExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Writes the event log as NDJSON: one envelope per line, raw as received, in logical-time order.",
+        discussion: """
+            Events are ordered by their envelope time, then id, from one consistent snapshot, and streamed
+            (memory stays flat). --since is inclusive and --until exclusive. Feed the output to `replay`.
+            """)
+
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "Only this project's events.") var project: String?
+    @Option(help: "Only this subscription's events.") var subscription: String?
+    @Option(help: "Only events with time at or after this RFC 3339 instant.") var since: String?
+    @Option(help: "Only events with time before this RFC 3339 instant.") var until: String?
+
+    func validate() throws {
+        for (name, value) in [("--since", since), ("--until", until)] {
+            if let value, Instant(rfc3339: value) == nil {
+                throw ValidationError("\(name) '\(value)' is not an RFC 3339 instant (e.g. 2025-12-15T10:30:00Z)")
+            }
+        }
+    }
+
+    func run() async throws {
+        let logger = options.makeLogger()
+        let filter = EventExport.Filter(
+            project: project, subscription: subscription,
+            since: since.flatMap(Instant.init(rfc3339:)).map(PostgresTimestamp.init),
+            until: until.flatMap(Instant.init(rfc3339:)).map(PostgresTimestamp.init))
+        let count = try await Database.with(url: options.resolvedDatabaseURL, logger: logger) { database in
+            let pool = PostgresPool(configuration: database.configuration, size: 1, logger: logger)
+            try await database.prepareSchema(pool, logger: logger)
+            return try await pool.withConnection { connection in
+                var output = NDJSONOutput(progressLabel: "exported")
+                try EventExport.stream(filter, on: connection) { bodies in
+                    for body in bodies { output.writeLine(body) }
+                    try output.flush()
+                }
+                output.finish()
+                return output.lines
+            }
+        }
+        logger.info("exported", metadata: ["events": "\(count)"])
+    }
+}
+
+/// Buffered standard output, one JSON document per line, with a progress count on standard
+/// error when that is a terminal.
+struct NDJSONOutput {
+    private var buffer: [UInt8] = []
+    private(set) var lines = 0
+    private let progress: Progress?
+
+    init(progressLabel: String) {
+        progress = Progress(label: progressLabel)
+    }
+
+    /// A stored body may be pretty-printed; in valid JSON a raw CR or LF can only be whitespace
+    /// between tokens (inside strings they are escaped), so spaces in their place keep it the same
+    /// document on one line.
+    mutating func writeLine(_ text: String) {
+        let start = buffer.count
+        buffer += text.utf8
+        for index in start..<buffer.count where buffer[index] == 0x0A || buffer[index] == 0x0D { buffer[index] = 0x20 }
+        buffer.append(0x0A)
+        lines += 1
+    }
+
+    mutating func flush() throws {
+        guard !buffer.isEmpty else { return }
+        guard StandardOutput.write(buffer) else { throw ExitCode(EX_IOERR) }
+        buffer.removeAll(keepingCapacity: true)
+        progress?.update(count: lines)
+    }
+
+    mutating func finish() {
+        try? flush()
+        progress?.finish(count: lines)
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import Lifecycle
+
+/// What `replay` prints on standard output, in text or as one JSON document per line.
+struct ReplayOutput {
+    let format: ReplayCommand.Format
+    private var buffer: [UInt8] = []
+
+    init(format: ReplayCommand.Format) { self.format = format }
+
+    mutating func write(_ addon: AddonState, project: String) {
+        switch format {
+        case .json:
+            guard case .object(let members) = addon.json else { return }
+            line(JSONValue.object([JSONMember("project", .string(project))] + members).jsonString)
+        case .text:
+            var text = "\(project)/\(addon.subscription) \(addon.id) \(addon.status.rawValue)  created \(addon.createdAt.rfc3339)"
+            if let at = addon.activatedAt { text += "  activated \(at.rfc3339)" }
+            if let end = addon.currentPeriod?.end, addon.status == .active { text += "  ends \(end.rfc3339)" }
+            if let at = addon.endedAt { text += "  ended \(at.rfc3339) (\(addon.endReason?.rawValue ?? "?"))" }
+            line(text)
+        }
+    }
+
+    mutating func write(_ entry: TraceEntry) {
+        switch format {
+        case .json:
+            var members: [JSONMember] = [
+                JSONMember("time", .string(entry.time.rfc3339)),
+                JSONMember("project", .string(entry.key.project)),
+                JSONMember("subscription", .string(entry.key.subscription)),
+            ]
+            switch entry.cause {
+            case .event(let id, let type):
+                members += [JSONMember("cause", "event"), JSONMember("event", .string(id)), JSONMember("type", .string(type))]
+            case .timer:
+                members.append(JSONMember("cause", "timer"))
+            }
+            members.append(JSONMember("changes", .array(entry.changes.flatMap { addon, fields in
+                fields.map { field -> JSONValue in
+                    ["subscriptionAddon": .string(addon), "field": .string(field.path), "from": field.old ?? .null, "to": field.new ?? .null]
+                }
+            })))
+            members.append(JSONMember("transitions", .array(entry.transitions.map(Self.json))))
+            line(JSONValue.object(members).jsonString)
+        case .text:
+            let cause: String = switch entry.cause {
+            case .event(let id, let type): "\(id) \(type)"
+            case .timer: "timer"
+            }
+            line("\(entry.time.rfc3339) \(entry.key.project)/\(entry.key.subscription) \(cause)")
+            for (addon, fields) in entry.changes {
+                if fields.count == 1, fields[0].path.isEmpty, let object = fields[0].new {
+                    line("    \(addon) created: \(object["status"]?.stringValue ?? "?")")
+                    continue
+                }
+                line("    \(addon) " + fields.map { "\($0.path): \($0.old?.jsonString ?? "-") → \($0.new?.jsonString ?? "-")" }.joined(separator: "; "))
+            }
+            for transition in entry.transitions {
+                let reason = transition.reason.map { " (\($0.rawValue))" } ?? ""
+                line("    ⇒ \(transition.kind.rawValue) \(transition.subscriptionAddon) at \(transition.at.rfc3339)\(reason)")
+            }
+        }
+    }
+
+    static func json(_ transition: Transition) -> JSONValue {
+        [
+            "kind": .string(transition.kind.rawValue), "subscriptionAddon": .string(transition.subscriptionAddon),
+            "at": .string(transition.at.rfc3339), "endReason": transition.reason.map { .string($0.rawValue) } ?? .null,
+        ]
+    }
+
+    private mutating func line(_ text: String) {
+        buffer += text.utf8
+        buffer.append(0x0A)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    private mutating func flush() {
+        StandardOutput.write(buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    mutating func finish() {
+        flush()
+    }
+}
