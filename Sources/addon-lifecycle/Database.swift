@@ -51,10 +51,31 @@ struct Database {
             try await migrator.migrate(pool)
             return
         }
-        let version = try await migrator.currentVersion(pool)
+        let version = try await Self.retryingWhileUnreachable(logger: logger) { try await migrator.currentVersion(pool) }
         guard version >= Migrations.latestVersion else {
             throw ConfigurationError("the database schema is at version \(version), this build needs \(Migrations.latestVersion): run `addon-lifecycle migrate` first")
         }
+    }
+
+    /// A process that starts while the database restarts or fails over waits for it (up to a
+    /// minute, saying so in the log) instead of exiting; a wrong password or database name fails
+    /// at once (libpq only says so in its message).
+    static func retryingWhileUnreachable<T>(logger: Logger, _ body: () async throws -> T) async throws -> T {
+        let deadline = ContinuousClock.now + .seconds(60)
+        var delay = Duration.milliseconds(200)
+        while true {
+            do {
+                return try await body()
+            } catch let error as PostgresError where error.isTransient && !Self.isMisconfiguration(error) && ContinuousClock.now < deadline {
+                logger.warning("database not reachable yet; retrying", metadata: ["error": "\(error)", "retryIn": "\(delay)"])
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
+            }
+        }
+    }
+
+    static func isMisconfiguration(_ error: PostgresError) -> Bool {
+        ["authentication failed", "does not exist", "no pg_hba.conf entry"].contains { error.message.contains($0) }
     }
 
     /// Stops the embedded cluster if this process started it.
