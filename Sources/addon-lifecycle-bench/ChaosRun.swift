@@ -1,0 +1,218 @@
+import ArgumentParser
+import Foundation
+import Ingest
+import Logging
+import Postgres
+import Synchronization
+
+/// The reliability run of issue 8: signed events against `serve` and three `work` processes while
+/// workers are SIGKILLed at random moments and PostgreSQL is restarted once; then every
+/// acknowledged event is classified as a queue checker does (lost, duplicated effect, unexpected).
+struct ChaosRun: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chaos",
+        abstract: "Kills workers and restarts PostgreSQL under load, then checks nothing was lost, doubled or wrong.",
+        discussion: "Needs DATABASE_URL, TEST_PG_DATA and TEST_PG_BIN (as `.ci/chaos` sets them). Exits 1 if any count is not zero.")
+
+    @Option(help: "Seconds of load.") var seconds: Double = 30
+    @Option(help: "Concurrent sending connections.") var connections = 16
+    @Option(help: "`work` processes.") var workers = 3
+    @Option(help: "The addon-lifecycle binary.") var binary: String?
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let url = environment["DATABASE_URL"], let data = environment["TEST_PG_DATA"], let bin = environment["TEST_PG_BIN"] else {
+            throw ValidationError("set DATABASE_URL, TEST_PG_DATA and TEST_PG_BIN (use .ci/chaos)")
+        }
+        let executable = binary ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("addon-lifecycle").path
+        let secret = WebhookSecret.generate()
+        let port = UInt16.random(in: 20_000...60_000)
+        let childEnvironment = ["DATABASE_URL": url, "LOG_LEVEL": "critical", "WEBHOOK_SECRETS": secret.encoded, "PORT": String(port),
+                                "HOST": "127.0.0.1", "API_TOKEN": "chaos"]
+        guard try Spawned.runToEnd(executable, ["migrate"], environment: childEnvironment) == 0 else { throw LoadError("migrate failed") }
+        let server = try Spawned(executable, ["serve"], environment: childEnvironment)
+        defer { server.stop() }
+        let spawnWorker = { try Spawned(executable, ["work", "--workers", "2"], environment: childEnvironment) }
+        let workerProcesses = Mutex(try (0..<workers).map { _ in try spawnWorker() })
+        defer { workerProcesses.withLock { $0.forEach { $0.stop() } } }
+        try Self.waitForHealth(port: port)
+
+        let load = Load(port: port, secret: secret, base: Int.random(in: 1...1_000_000) * 10_000)
+        let started = ContinuousClock.now
+        let deadline = started + .seconds(seconds)
+        let senders = (0..<connections).map { _ in Thread { load.send(until: deadline) } }
+        senders.forEach { $0.start() }
+
+        // Kill a random worker every 1–4 s; restart PostgreSQL once, 40% into the run.
+        var kills = 0
+        var restart: (downtime: Double, at: ContinuousClock.Instant)?
+        while ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(Int.random(in: 1_000...4_000)))
+            try workerProcesses.withLock { processes in
+                let victim = Int.random(in: 0..<processes.count)
+                processes[victim].kill(SIGKILL)
+                processes[victim] = try spawnWorker()
+            }
+            kills += 1
+            if restart == nil, ContinuousClock.now - started > .seconds(seconds * 0.4) {
+                let begin = ContinuousClock.now
+                // PostgreSQL runs as the postgres user when we are root (it refuses root).
+                let pgCtl = ["\(bin)/pg_ctl", "-D", data, "-m", "fast", "-w", "restart"]
+                let status = getuid() == 0
+                    ? try Spawned.runToEnd("/usr/sbin/runuser", ["-u", "postgres", "--"] + pgCtl, environment: [:], stdout: "/dev/null")
+                    : try Spawned.runToEnd(pgCtl[0], Array(pgCtl.dropFirst()), environment: [:], stdout: "/dev/null")
+                guard status == 0 else { throw LoadError("pg_ctl restart failed (\(status))") }
+                restart = (Self.seconds(ContinuousClock.now - begin), ContinuousClock.now)
+                load.markRestart()
+            }
+        }
+        while senders.contains(where: { !$0.isFinished }) { try await Task.sleep(for: .milliseconds(50)) }
+        // Recovery must not need restarts: every process we did not kill is still running.
+        let exited = workerProcesses.withLock { $0.filter { $0.hasExited() }.count } + (server.hasExited() ? 1 : 0)
+
+        let logger = Logger(label: "chaos")
+        let pool = PostgresPool(configuration: PostgresConfiguration(url), size: 2, logger: logger)
+        let drainStart = ContinuousClock.now
+        while true {
+            let (pending, due) = try await pool.withConnection { connection in
+                try connection.query("""
+                    SELECT (SELECT count(*) FROM events WHERE status = 'pending'), (SELECT count(*) FROM work WHERE due_at <= now())
+                    """)[0].decode((Int, Int).self)
+            }
+            if pending == 0 && due == 0 { break }
+            guard ContinuousClock.now - drainStart < .seconds(180) else { throw LoadError("not drained after 180 s: \(pending) pending events") }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let drain = Self.seconds(ContinuousClock.now - drainStart)
+
+        let acked = load.acknowledged()
+        let lost = try await pool.withConnection { connection in
+            var lost = 0
+            for chunk in stride(from: 0, to: acked.count, by: 5_000).map({ Array(acked[$0..<min($0 + 5_000, acked.count)]) }) {
+                lost += try connection.query("""
+                    SELECT count(*) FROM unnest($1::text[]) AS a(id)
+                    WHERE NOT EXISTS (SELECT FROM events e WHERE e.id = a.id AND e.status IN ('processed', 'ignored'))
+                    """, [chunk])[0].decode(Int.self, column: 0)
+            }
+            return lost
+        }
+        let (duplicated, transitions, failed) = try await pool.withConnection { connection in
+            try connection.query("""
+                SELECT (SELECT count(*) FROM (SELECT FROM transitions GROUP BY project, subscription_addon, kind HAVING count(*) > 1) d),
+                       (SELECT count(*) FROM transitions), (SELECT count(*) FROM events WHERE status = 'failed')
+                """)[0].decode((Int, Int, Int).self)
+        }
+        let unexpected = try Self.replayCheck(executable: executable, environment: childEnvironment)
+
+        let stats = load.stats()
+        print(String(format: "chaos: %.0f s of load, %d connections, %d work processes", seconds, connections, workers))
+        print("events acknowledged: \(acked.count) (202/200), answers 503: \(stats.unavailable), connection errors: \(stats.connectionErrors), other answers: \(stats.other)")
+        print("workers killed with SIGKILL: \(kills)")
+        if let restart {
+            let recovery = stats.firstAckAfterRestart.map { String(format: "%.2f s", Self.seconds($0 - restart.at)) } ?? "none"
+            print(String(format: "PostgreSQL restarted once (fast): %.2f s down; first 202 after it came back: %@", restart.downtime, recovery))
+        }
+        print(String(format: "time to drain after the load: %.2f s; transitions recorded: %d; failed events: %d", drain, transitions, failed))
+        print("processes that exited on their own: \(exited)")
+        print("lost: \(lost)   duplicated effects: \(duplicated)   unexpected: \(unexpected)")
+        if lost != 0 || duplicated != 0 || unexpected != 0 || failed != 0 || stats.other != 0 || exited != 0 { throw ExitCode(1) }
+    }
+
+    /// `export | replay --check`: the number of differences (0 when the state equals the replay).
+    static func replayCheck(executable: String, environment: [String: String]) throws -> Int {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("chaos-\(UUID().uuidString).ndjson").path
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        guard try Spawned.runToEnd(executable, ["export"], environment: environment, stdout: log) == 0 else { throw LoadError("export failed") }
+        let report = log + ".check"
+        defer { try? FileManager.default.removeItem(atPath: report) }
+        let status = try Spawned.runToEnd(executable, ["replay", log, "--check"], environment: environment, stdout: report)
+        let differences = ((try? String(contentsOfFile: report, encoding: .utf8)) ?? "").split(separator: "\n").count
+        guard status == 0 || status == 1 else { throw LoadError("replay --check failed (\(status))") }
+        return status == 0 ? 0 : max(differences, 1)
+    }
+
+    static func waitForHealth(port: UInt16) throws {
+        let client = HTTPLoadClient(host: "127.0.0.1", port: port)
+        let request = Array("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+        for _ in 0..<300 {
+            if (try? client.send(request)) == 200 { return }
+            usleep(100_000)
+        }
+        throw LoadError("serve did not become healthy")
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}
+
+/// The senders: each takes the next subscription, delivers its events in shuffled order, and
+/// retries every event as a provider does (503 or a broken connection: back off and send it again,
+/// freshly signed, with the same id) until it is acknowledged.
+final class Load: Sendable {
+    struct Stats: Sendable {
+        var unavailable = 0
+        var connectionErrors = 0
+        var other = 0
+        var firstAckAfterRestart: ContinuousClock.Instant?
+    }
+
+    let port: UInt16
+    let secret: WebhookSecret
+    let base: Int
+    private let next = Atomic<Int>(0)
+    private let acked = Mutex<[String]>([])
+    private let counters = Mutex(Stats())
+    private let restarted = Atomic<Bool>(false)
+
+    init(port: UInt16, secret: WebhookSecret, base: Int) {
+        self.port = port
+        self.secret = secret
+        self.base = base
+    }
+
+    func markRestart() { restarted.store(true, ordering: .sequentiallyConsistent) }
+
+    func acknowledged() -> [String] { acked.withLock { $0 } }
+
+    func stats() -> Stats { counters.withLock { $0 } }
+
+    func send(until deadline: ContinuousClock.Instant) {
+        let client = HTTPLoadClient(host: "127.0.0.1", port: port)
+        while ContinuousClock.now < deadline {
+            let index = base + next.wrappingAdd(1, ordering: .relaxed).oldValue
+            for body in ReplayLogBench.events(for: index).shuffled() {
+                deliver(body, with: client)
+            }
+        }
+    }
+
+    private func deliver(_ body: String, with client: HTTPLoadClient) {
+        let id = body.split(separator: "\"")[7]  // {"object":"event","id":"<id>"
+        var backoff: UInt32 = 50_000
+        while true {
+            let timestamp = Int64(Date().timeIntervalSince1970)
+            let bytes = Array(body.utf8)
+            let signature = WebhookVerifier.sign(id: String(id), timestamp: timestamp, body: bytes, secret: secret)
+            let request = Array(("POST /webhooks HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(bytes.count)\r\n"
+                + "webhook-id: \(id)\r\nwebhook-timestamp: \(timestamp)\r\nwebhook-signature: \(signature)\r\n\r\n").utf8) + bytes
+            switch Result(catching: { try client.send(request) }) {
+            case .success(let status) where status == 202 || status == 200:
+                acked.withLock { $0.append(String(id)) }
+                if restarted.load(ordering: .sequentiallyConsistent) {
+                    counters.withLock { if $0.firstAckAfterRestart == nil { $0.firstAckAfterRestart = .now } }
+                }
+                return
+            case .success(503):
+                counters.withLock { $0.unavailable += 1 }
+            case .success:
+                counters.withLock { $0.other += 1 }
+                return
+            case .failure:
+                counters.withLock { $0.connectionErrors += 1 }
+            }
+            usleep(backoff)
+            backoff = min(backoff * 2, 1_000_000)
+        }
+    }
+}
