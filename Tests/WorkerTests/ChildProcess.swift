@@ -5,12 +5,14 @@ import Foundation
 final class ChildProcess {
     let pid: pid_t
 
-    init(_ executable: String, _ arguments: [String], environment: [String: String]) throws {
+    /// `output`: a file for standard output and error (else stdout is discarded, stderr inherited).
+    init(_ executable: String, _ arguments: [String], environment: [String: String], output: String? = nil) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        if output != nil { posix_spawn_file_actions_adddup2(&actions, 1, 2) }
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
