@@ -17,7 +17,7 @@ struct SecretsInLogsTests {
         let environment = ["DATABASE_URL": configuration.connectionString, "LOG_LEVEL": "trace", "WEBHOOK_SECRETS": secret.encoded,
                            "API_TOKEN": token, "PORT": String(port), "HOST": "127.0.0.1"]
         #expect(try CommandResult.run(ChildProcess.addonLifecycle, ["migrate"], environment: environment).status == 0)
-        let server = try ChildProcess(ChildProcess.addonLifecycle, ["serve"], environment: environment, output: log)
+        let server = try ChildProcess(ChildProcess.addonLifecycle, ["serve"], environment: environment, stdout: log, stderr: log)
         defer { server.stop(SIGTERM) }
         let base = "http://127.0.0.1:\(port)"
         var healthy = false
