@@ -62,7 +62,7 @@ struct ChaosRun: AsyncParsableCommand {
                     ? try Spawned.runToEnd("/usr/sbin/runuser", ["-u", "postgres", "--"] + pgCtl, environment: [:], stdout: "/dev/null")
                     : try Spawned.runToEnd(pgCtl[0], Array(pgCtl.dropFirst()), environment: [:], stdout: "/dev/null")
                 guard status == 0 else { throw LoadError("pg_ctl restart failed (\(status))") }
-                restart = (Self.seconds(ContinuousClock.now - begin), ContinuousClock.now)
+                restart = ((ContinuousClock.now - begin).seconds, ContinuousClock.now)
                 load.markRestart()
             }
         }
@@ -83,7 +83,7 @@ struct ChaosRun: AsyncParsableCommand {
             guard ContinuousClock.now - drainStart < .seconds(180) else { throw LoadError("not drained after 180 s: \(pending) pending events") }
             try await Task.sleep(for: .milliseconds(100))
         }
-        let drain = Self.seconds(ContinuousClock.now - drainStart)
+        let drain = (ContinuousClock.now - drainStart).seconds
 
         let acked = load.acknowledged()
         let lost = try await pool.withConnection { connection in
@@ -109,7 +109,7 @@ struct ChaosRun: AsyncParsableCommand {
         print("events acknowledged: \(acked.count) (202/200), answers 503: \(stats.unavailable), connection errors: \(stats.connectionErrors), other answers: \(stats.other)")
         print("workers killed with SIGKILL: \(kills)")
         if let restart {
-            let recovery = stats.firstAckAfterRestart.map { String(format: "%.2f s", Self.seconds($0 - restart.at)) } ?? "none"
+            let recovery = stats.firstAckAfterRestart.map { String(format: "%.2f s", ($0 - restart.at).seconds) } ?? "none"
             print(String(format: "PostgreSQL restarted once (fast): %.2f s down; first 202 after it came back: %@", restart.downtime, recovery))
         }
         print(String(format: "time to drain after the load: %.2f s; transitions recorded: %d; failed events: %d", drain, transitions, failed))
@@ -139,10 +139,6 @@ struct ChaosRun: AsyncParsableCommand {
             usleep(100_000)
         }
         throw LoadError("serve did not become healthy")
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }
 
@@ -188,17 +184,14 @@ final class Load: Sendable {
     }
 
     private func deliver(_ body: String, with client: HTTPLoadClient) {
-        let id = body.split(separator: "\"")[7]  // {"object":"event","id":"<id>"
+        let id = String(body.split(separator: "\"")[7])  // {"object":"event","id":"<id>"
         var backoff: UInt32 = 50_000
         while true {
-            let timestamp = Int64(Date().timeIntervalSince1970)
-            let bytes = Array(body.utf8)
-            let signature = WebhookVerifier.sign(id: String(id), timestamp: timestamp, body: bytes, secret: secret)
-            let request = Array(("POST /webhooks HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(bytes.count)\r\n"
-                + "webhook-id: \(id)\r\nwebhook-timestamp: \(timestamp)\r\nwebhook-signature: \(signature)\r\n\r\n").utf8) + bytes
+            // Signed afresh on every attempt: a retry minutes later must still be within tolerance.
+            let request = IngestBench.signedRequest(id: id, body: body, host: "127.0.0.1", secret: secret)
             switch Result(catching: { try client.send(request) }) {
             case .success(let status) where status == 202 || status == 200:
-                acked.withLock { $0.append(String(id)) }
+                acked.withLock { $0.append(id) }
                 if restarted.load(ordering: .sequentiallyConsistent) {
                     counters.withLock { if $0.firstAckAfterRestart == nil { $0.firstAckAfterRestart = .now } }
                 }

@@ -112,10 +112,16 @@ struct IngestBench: ParsableCommand {
             "validity":{"unit":"day","value":7},"allowances":{"dataBytes":1000000000,"voiceSeconds":null,"smsMessages":null},\
             "price":{"amount":499,"currency":"USD"}}}}
             """
+        return signedRequest(id: id, body: body, host: host, secret: secret)
+    }
+
+    /// `POST /webhooks` with `body`, signed now with `id`, as raw HTTP/1.1 bytes.
+    static func signedRequest(id: String, body: String, host: String, secret: WebhookSecret) -> [UInt8] {
+        let bytes = Array(body.utf8)
         let timestamp = Int64(Date().timeIntervalSince1970)
-        let signature = WebhookVerifier.sign(id: id, timestamp: timestamp, body: Array(body.utf8), secret: secret)
-        let head = "POST /webhooks HTTP/1.1\r\nHost: \(host)\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n"
+        let signature = WebhookVerifier.sign(id: id, timestamp: timestamp, body: bytes, secret: secret)
+        let head = "POST /webhooks HTTP/1.1\r\nHost: \(host)\r\nContent-Type: application/json\r\nContent-Length: \(bytes.count)\r\n"
             + "webhook-id: \(id)\r\nwebhook-timestamp: \(timestamp)\r\nwebhook-signature: \(signature)\r\n\r\n"
-        return Array(head.utf8) + Array(body.utf8)
+        return Array(head.utf8) + bytes
     }
 }

@@ -52,7 +52,7 @@ struct WorkerBench: AsyncParsableCommand {
             }
         }
         let stored = subscriptions * 9
-        print("stored \(stored) events for \(subscriptions) subscriptions in \(Self.seconds(ContinuousClock.now - loadStart)) s")
+        print("stored \(stored) events for \(subscriptions) subscriptions in \((ContinuousClock.now - loadStart).seconds) s")
 
         let start = ContinuousClock.now
         let children = try (0..<processes).map { _ in
@@ -64,7 +64,7 @@ struct WorkerBench: AsyncParsableCommand {
             if pending == 0 { break }
             try await Task.sleep(for: .milliseconds(100))
         }
-        let elapsed = Self.seconds(ContinuousClock.now - start)
+        let elapsed = (ContinuousClock.now - start).seconds
         let transitions = try await pool.withConnection { try $0.query("SELECT count(*) FROM transitions")[0].decode(Int.self, column: 0) }
         print(String(format: "workers: %d processes × %d actors processed %d events in %.2f s: %.0f events/s (%d transitions recorded)",
                      processes, workers, stored, elapsed, Double(stored) / elapsed, transitions))
@@ -100,7 +100,7 @@ struct WorkerBench: AsyncParsableCommand {
             let next = start + .milliseconds(Int(Double(tickNumber) * tick * 1000))
             if next > ContinuousClock.now { try await Task.sleep(until: next) }
         }
-        let offered = Self.seconds(ContinuousClock.now - start)
+        let offered = (ContinuousClock.now - start).seconds
         // Drain, then read the latencies.
         while try await pool.withConnection({ try $0.query("SELECT count(*) FROM events WHERE status = 'pending'")[0].decode(Int.self, column: 0) }) > 0 {
             try await Task.sleep(for: .milliseconds(50))
@@ -149,7 +149,7 @@ struct WorkerBench: AsyncParsableCommand {
                 batch.removeAll(keepingCapacity: true)
             }
         }
-        print("stored \(timers) add-ons in \(Self.seconds(ContinuousClock.now - loadStart)) s; expiries from +\(margin / 1_000_000) s over \(window) s")
+        print("stored \(timers) add-ons in \((ContinuousClock.now - loadStart).seconds) s; expiries from +\(margin / 1_000_000) s over \(window) s")
         let end = PostgresTimestamp(microsecondsSinceEpoch: first + spread)
         while true {
             let (now, due, ended) = try await pool.withConnection { connection in
@@ -172,10 +172,6 @@ struct WorkerBench: AsyncParsableCommand {
         }
         print(String(format: "timers: %d expiries over %.0f s with %d processes × %d actors; lateness ms: p50 %.1f  p99 %.1f  max %.1f",
                      lateness.count, window, processes, workers, lateness.percentile(0.5), lateness.percentile(0.99), lateness.percentile(1)))
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// A paid Europe week pass, its invoice, and a latch in Germany: activates, and (being in the
