@@ -26,37 +26,39 @@ public enum HTTPApplication {
     public static func router(pool: PostgresPool, committer: GroupCommitter, verifier: WebhookVerifier?, apiToken: String?,
                               registry: PrometheusCollectorRegistry = Observability.registry,
                               now: @escaping @Sendable () -> Int64 = WebhookClock.unixSeconds) -> Router<BasicRequestContext> {
+        operationsRouter(pool: pool, registry: registry) { router in
+            WebhookController(verifier: verifier, committer: committer, now: now).register(on: router)
+            let api = router.group().add(middleware: BearerAuth(token: apiToken))
+            AddonRoutes(pool: pool).register(on: api)
+            EventRoutes(pool: pool).register(on: api)
+            OpenAPIDocument.register(on: api)
+        }
+    }
+
+    /// What a `work` process serves on its metrics port: probes and `/metrics` (its worker figures
+    /// exist only in that process), nothing else. The process bootstraps `Observability` first.
+    public static func operations(hostname: String, port: Int, pool: PostgresPool, logger: Logger) -> some ApplicationProtocol {
+        Application(router: operationsRouter(pool: pool, registry: Observability.registry) { _ in },
+                    configuration: .init(address: .hostname(hostname, port: port), serverName: nil), logger: logger)
+    }
+
+    /// Error translation, 405s, probes and metrics, then whatever `routes` adds; the 405 table is
+    /// filled once every route is known.
+    static func operationsRouter(pool: PostgresPool, registry: PrometheusCollectorRegistry,
+                                 routes: (Router<BasicRequestContext>) -> Void) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         let routeTable = RouteTable()
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: MethodNotAllowed(routes: routeTable))
         HealthRoutes(pool: pool).register(on: router)
         MetricsRoutes(pool: pool, registry: registry).register(on: router)
-        WebhookController(verifier: verifier, committer: committer, now: now).register(on: router)
-        let api = router.group().add(middleware: BearerAuth(token: apiToken))
-        AddonRoutes(pool: pool).register(on: api)
-        EventRoutes(pool: pool).register(on: api)
-        OpenAPIDocument.register(on: api)
+        routes(router)
         routeTable.set(router.routes.map { ($0.method, $0.path.description) })
         return router
     }
 
-    /// What a `work` process serves on its metrics port: probes and `/metrics` (its worker figures
-    /// exist only in that process), nothing else.
-    public static func operations(hostname: String, port: Int, pool: PostgresPool, logger: Logger) -> some ApplicationProtocol {
-        Observability.bootstrap()
-        let router = Router(context: BasicRequestContext.self)
-        let routeTable = RouteTable()
-        router.add(middleware: ErrorMiddleware())
-        router.add(middleware: MethodNotAllowed(routes: routeTable))
-        HealthRoutes(pool: pool).register(on: router)
-        MetricsRoutes(pool: pool, registry: Observability.registry).register(on: router)
-        routeTable.set(router.routes.map { ($0.method, $0.path.description) })
-        return Application(router: router, configuration: .init(address: .hostname(hostname, port: port), serverName: nil), logger: logger)
-    }
-
+    /// The process bootstraps `Observability` first, so the metrics of every service land in it.
     public static func application(_ configuration: Configuration, pool: PostgresPool, logger: Logger) -> some ApplicationProtocol {
-        Observability.bootstrap()
         let committer = GroupCommitter(pool: pool, logger: logger)
         return Application(
             router: router(pool: pool, committer: committer, verifier: configuration.verifier, apiToken: configuration.apiToken),
