@@ -37,50 +37,15 @@ struct ExportCommand: AsyncParsableCommand {
             let pool = PostgresPool(configuration: database.configuration, size: 1, logger: logger)
             try await database.prepareSchema(pool, logger: logger)
             return try await pool.withConnection { connection in
-                var output = NDJSONOutput(progressLabel: "exported")
+                var output = LineOutput(progressLabel: "exported")
                 try EventExport.stream(filter, on: connection) { bodies in
                     for body in bodies { output.writeLine(body) }
-                    try output.flush()
+                    guard output.flush() else { throw ExitCode(EX_IOERR) }
                 }
                 output.finish()
                 return output.lines
             }
         }
         logger.info("exported", metadata: ["events": "\(count)"])
-    }
-}
-
-/// Buffered standard output, one JSON document per line, with a progress count on standard
-/// error when that is a terminal.
-struct NDJSONOutput {
-    private var buffer: [UInt8] = []
-    private(set) var lines = 0
-    private let progress: Progress?
-
-    init(progressLabel: String) {
-        progress = Progress(label: progressLabel)
-    }
-
-    /// A stored body may be pretty-printed; in valid JSON a raw CR or LF can only be whitespace
-    /// between tokens (inside strings they are escaped), so spaces in their place keep it the same
-    /// document on one line.
-    mutating func writeLine(_ text: String) {
-        let start = buffer.count
-        buffer += text.utf8
-        for index in start..<buffer.count where buffer[index] == 0x0A || buffer[index] == 0x0D { buffer[index] = 0x20 }
-        buffer.append(0x0A)
-        lines += 1
-    }
-
-    mutating func flush() throws {
-        guard !buffer.isEmpty else { return }
-        guard StandardOutput.write(buffer) else { throw ExitCode(EX_IOERR) }
-        buffer.removeAll(keepingCapacity: true)
-        progress?.update(count: lines)
-    }
-
-    mutating func finish() {
-        try? flush()
-        progress?.finish(count: lines)
     }
 }

@@ -4,7 +4,7 @@ import Lifecycle
 /// What `replay` prints on standard output, in text or as one JSON document per line.
 struct ReplayOutput {
     let format: ReplayCommand.Format
-    private var buffer: [UInt8] = []
+    private var output = LineOutput()
 
     init(format: ReplayCommand.Format) { self.format = format }
 
@@ -71,17 +71,10 @@ struct ReplayOutput {
     }
 
     private mutating func line(_ text: String) {
-        buffer += text.utf8
-        buffer.append(0x0A)
-        if buffer.count >= 1 << 16 { flush() }
-    }
-
-    private mutating func flush() {
-        StandardOutput.write(buffer)
-        buffer.removeAll(keepingCapacity: true)
+        output.writeLine(text)
     }
 
     mutating func finish() {
-        flush()
+        output.finish()
     }
 }

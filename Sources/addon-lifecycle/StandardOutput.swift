@@ -17,3 +17,43 @@ enum StandardOutput {
         }
     }
 }
+
+/// Buffered standard output, line by line, written in 64 KiB pieces, with a progress count on
+/// standard error when given a label and that is a terminal.
+struct LineOutput {
+    private var buffer: [UInt8] = []
+    private var writeFailed = false
+    private(set) var lines = 0
+    private let progress: Progress?
+
+    init(progressLabel: String? = nil) {
+        progress = progressLabel.flatMap { Progress(label: $0) }
+    }
+
+    /// One line. A stored body may be pretty-printed; in valid JSON a raw CR or LF can only be
+    /// whitespace between tokens (inside strings they are escaped), so spaces in their place keep
+    /// it the same document on one line.
+    mutating func writeLine(_ text: String) {
+        let start = buffer.count
+        buffer += text.utf8
+        for index in start..<buffer.count where buffer[index] == 0x0A || buffer[index] == 0x0D { buffer[index] = 0x20 }
+        buffer.append(0x0A)
+        lines += 1
+        if buffer.count >= 1 << 16 { _ = flush() }
+    }
+
+    /// Writes what is buffered; false if any write so far failed (the reader went away).
+    mutating func flush() -> Bool {
+        if !buffer.isEmpty {
+            if !StandardOutput.write(buffer) { writeFailed = true }
+            buffer.removeAll(keepingCapacity: true)
+            progress?.update(count: lines)
+        }
+        return !writeFailed
+    }
+
+    mutating func finish() {
+        _ = flush()
+        progress?.finish(count: lines)
+    }
+}
