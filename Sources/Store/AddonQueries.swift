@@ -49,16 +49,18 @@ public enum AddonQueries {
     }
 
     public static func get(project: String, id: String, on connection: isolated PostgresConnection) throws -> JSONValue? {
-        let rows = try connection.query("SELECT \(columns) FROM subscription_addons WHERE project = $1 AND id = $2", [project, id])
-        return try rows.first.map(object)
+        try row(project: project, id: id, on: connection).map(object)
+    }
+
+    static func row(project: String, id: String, on connection: isolated PostgresConnection) throws -> PostgresRow? {
+        try connection.query("SELECT \(columns) FROM subscription_addons WHERE project = $1 AND id = $2", [project, id]).first
     }
 
     /// The add-on and, in logical-time order, the facts that concerned it (those naming it and the
     /// subscription-wide ones) and its recorded transitions; nil for an unknown add-on.
     public static func history(project: String, id: String,
                                on connection: isolated PostgresConnection) throws -> (addon: JSONValue, entries: [AddonHistoryEntry])? {
-        let rows = try connection.query("SELECT \(columns) FROM subscription_addons WHERE project = $1 AND id = $2", [project, id])
-        guard let row = rows.first else { return nil }
+        guard let row = try row(project: project, id: id, on: connection) else { return nil }
         let subscription = try row.decode(String.self, column: 2)
         var entries: [AddonHistoryEntry] = []
         let events = try connection.query("""
