@@ -25,16 +25,9 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         self.retryAfter = retryAfter
     }
 
-    /// The JSON body. Built with the core's serializer so every string is escaped correctly.
+    /// The JSON body: the core's error object, so every string is escaped correctly.
     public var body: [UInt8] {
-        var members: [JSONMember] = [
-            JSONMember("object", .string("error")),
-            JSONMember("type", .string(type)),
-        ]
-        if let code { members.append(JSONMember("code", .string(code))) }
-        members.append(JSONMember("message", .string(message)))
-        if let hint { members.append(JSONMember("hint", .string(hint))) }
-        return JSONValue.object(members).jsonBytes
+        JSONValue.errorObject(type: type, code: code, message: message, hint: hint).jsonBytes
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {

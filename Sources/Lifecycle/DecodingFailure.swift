@@ -56,13 +56,9 @@ public enum DecodingFailure: Error, Sendable, Hashable, CustomStringConvertible 
         return nil
     }
 
-    /// The provider-convention error object: `{"object":"error","type","code","message","hint"}`.
+    /// The provider-convention error object of this failure.
     public var errorObject: JSONValue {
-        var members = [JSONMember("object", .string("error")), JSONMember("type", .string(errorType))]
-        if let code { members.append(JSONMember("code", .string(code))) }
-        members.append(JSONMember("message", .string(message)))
-        if let hint { members.append(JSONMember("hint", .string(hint))) }
-        return .object(members)
+        .errorObject(type: errorType, code: code, message: message, hint: hint)
     }
 
     public var description: String {
@@ -70,5 +66,17 @@ public enum DecodingFailure: Error, Sendable, Hashable, CustomStringConvertible 
         case .malformed(let message): return "malformed: \(message)"
         case .invalid(let field, let code, let message, _): return "invalid \(field) (\(code)): \(message)"
         }
+    }
+}
+
+extension JSONValue {
+    /// The provider-convention error object: `{"object":"error","type","code","message","hint"}`,
+    /// code and hint left out when absent. Every error answer is built here.
+    public static func errorObject(type: String, code: String?, message: String, hint: String?) -> JSONValue {
+        var members = [JSONMember("object", .string("error")), JSONMember("type", .string(type))]
+        if let code { members.append(JSONMember("code", .string(code))) }
+        members.append(JSONMember("message", .string(message)))
+        if let hint { members.append(JSONMember("hint", .string(hint))) }
+        return .object(members)
     }
 }
