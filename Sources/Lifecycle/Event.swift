@@ -1,4 +1,5 @@
-/// A validated event envelope: what the ingest stores and what facts are derived from.
+/// A validated event envelope: what facts are derived from. The body itself is stored and
+/// exported as received, so the decoded event keeps only the fields the lifecycle reads.
 public struct Event: Sendable, Hashable {
     public var id: String
     /// The raw `type` string, also for ignored types.
@@ -10,20 +11,14 @@ public struct Event: Sendable, Hashable {
     /// `subscription.renewed` / `subscription.ended`; nil for ignored types.
     public var subscription: String?
     public var payload: EventPayload
-    /// The whole envelope as received (all optional fields kept), for storage and export.
-    public var envelope: JSONValue
 
-    public init(
-        id: String, type: String, time: Instant, project: String,
-        payload: EventPayload, envelope: JSONValue
-    ) {
+    public init(id: String, type: String, time: Instant, project: String, payload: EventPayload) {
         self.id = id
         self.type = type
         self.time = time
         self.project = project
         self.subscription = payload.subscription
         self.payload = payload
-        self.envelope = envelope
     }
 
     public var eventType: EventType? { EventType(rawValue: type) }

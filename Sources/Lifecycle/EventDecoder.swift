@@ -7,14 +7,7 @@ public enum EventDecoder: Sendable {
     public static let maxIdentifierLength = 255
 
     public static func decode(_ body: some Collection<UInt8>) throws(DecodingFailure) -> Event {
-        let parsed: (value: JSONValue, hasHazards: Bool)
-        do {
-            parsed = try JSONParser.parseNotingHazards(body)
-        } catch {
-            throw .malformed(message: "The body is not valid JSON: \(error).")
-        }
-        // The parser saw no `\u0000` and no duplicate key: skip the walk that would look for them.
-        return try decode(envelope: parsed.value, checkHazards: parsed.hasHazards)
+        try withContiguousBytes(body) { buffer throws(DecodingFailure) in try decode(buffer) }
     }
 
     public static func decode(_ body: UnsafeRawBufferPointer) throws(DecodingFailure) -> Event {
@@ -25,34 +18,50 @@ public enum EventDecoder: Sendable {
         try decode(Array(text.utf8))
     }
 
-    /// Validates an already parsed envelope (replay of stored events goes through here too).
+    /// Validates an already parsed envelope (as its compact text, so exactly like a body).
     public static func decode(envelope: JSONValue) throws(DecodingFailure) -> Event {
-        try decode(envelope: envelope, checkHazards: true)
+        try decode(envelope.jsonBytes)
     }
 
-    private static func decode(envelope: JSONValue, checkHazards: Bool) throws(DecodingFailure) -> Event {
-        guard case .object(let members) = envelope else {
+    /// The whole body is validated in one scan that builds no tree; fields are then read from the
+    /// tape and only they become Strings.
+    static func decode(_ body: UnsafeBufferPointer<UInt8>) throws(DecodingFailure) -> Event {
+        var scanner = JSONScanner(bytes: body, maxDepth: JSONParser.defaultMaxDepth, keepsDuplicateKeys: true)
+        let tape: JSONTape
+        do {
+            tape = try scanner.scanDocument()
+        } catch {
+            throw .malformed(message: "The body is not valid JSON: \(error).")
+        }
+        guard tape.kind(JSONTape.root) == .object else {
             throw .malformed(message: "The body is JSON but not an object; expected an event envelope.")
         }
-        if checkHazards, let failure = JSONHazard.first(in: envelope) { throw failure }
-        let root = FieldReader(members: members)
+        // Only a document with a `\u0000` or a duplicate key needs the walk that finds its path.
+        if scanner.sawNUL || scanner.sawDuplicateKey, let failure = JSONHazard.first(in: tape.value(at: JSONTape.root)) {
+            throw failure
+        }
+        let root = FieldReader(tape: tape, object: JSONTape.root)
         let id = try root.identifier("id")
         // Not an identifier: any string; unknown types are stored and ignored.
-        let type = try root.string("type")
+        let typeNode = try root.stringNode("type")
+        // A known type takes its constant spelling: no String built per event.
+        let known = tape.nodes[typeNode].isPlain
+            ? EventType(utf8: tape.span(typeNode)) : EventType(rawValue: tape.string(typeNode))
+        let type = known?.rawValue ?? tape.string(typeNode)
         let time = try root.instant("time")
         let project = try root.identifier("project")
         let dataValue = try root.required("data")
 
-        guard let known = EventType(rawValue: type) else {
+        guard let known else {
             // Unknown types are stored and ignored whatever their data looks like.
-            return Event(id: id, type: type, time: time, project: project, payload: .ignored, envelope: envelope)
+            return Event(id: id, type: type, time: time, project: project, payload: .ignored)
         }
-        guard case .object(let dataMembers) = dataValue else {
-            throw FieldReader.wrongType("data", expected: "an object", got: dataValue)
+        guard tape.kind(dataValue) == .object else {
+            throw root.wrongType("data", expected: "an object", got: dataValue)
         }
-        let data = root.child("data", members: dataMembers)
+        let data = root.child("data", object: dataValue)
         let payload = try decodePayload(known, data)
-        return Event(id: id, type: type, time: time, project: project, payload: payload, envelope: envelope)
+        return Event(id: id, type: type, time: time, project: project, payload: payload)
     }
 
     static func decodePayload(_ type: EventType, _ data: FieldReader) throws(DecodingFailure) -> EventPayload {
@@ -69,12 +78,12 @@ public enum EventDecoder: Sendable {
             let items = try data.array("lineItems")
             var sads: [String] = []
             for (i, item) in items.enumerated() {
-                guard case .object(let itemMembers) = item else {
-                    throw FieldReader.wrongType(data.pathOf("lineItems") + "[\(i)]", expected: "an object", got: item)
+                guard data.tape.kind(item) == .object else {
+                    throw data.wrongType(data.pathOf("lineItems") + "[\(i)]", expected: "an object", got: item)
                 }
-                let reader = data.child("lineItems", index: i, members: itemMembers)
+                let reader = data.child("lineItems", index: i, object: item)
                 // Items without a subscription add-on (plan fees, taxes) are not ours.
-                guard let value = reader.optional("subscriptionAddon"), !value.isNull else { continue }
+                guard let value = reader.optional("subscriptionAddon"), data.tape.kind(value) != .null else { continue }
                 sads.append(try reader.identifier("subscriptionAddon"))
             }
             return .invoicePaid(InvoicePaid(invoice: invoice, subscription: subscription, subscriptionAddons: sads))
@@ -143,11 +152,11 @@ public enum EventDecoder: Sendable {
             // Only the countries matter; id and name are informational.
             let list = try c.array("countries")
             var countries: [String] = []
-            countries.reserveCapacity(list.count)
             for (i, element) in list.enumerated() {
-                guard case .string(let code) = element else {
-                    throw FieldReader.wrongType(c.pathOf("countries") + "[\(i)]", expected: "a country code string", got: element)
+                guard c.tape.kind(element) == .string else {
+                    throw c.wrongType(c.pathOf("countries") + "[\(i)]", expected: "a country code string", got: element)
                 }
+                let code = c.tape.string(element)
                 try FieldReader.checkCountry(code, field: c.pathOf("countries") + "[\(i)]")
                 countries.append(code)
             }
@@ -168,7 +177,7 @@ public enum EventDecoder: Sendable {
 
         return AddonSnapshot(
             id: id, activationTrigger: trigger, validity: validity, coverage: coverage,
-            price: Price(amount: amount, currency: currency), raw: .object(addon.members))
+            price: Price(amount: amount, currency: currency), rawText: addon.tape.compactText(at: addon.object))
     }
 
     /// `end` before `start` is the provider's business: only the boundary is used.

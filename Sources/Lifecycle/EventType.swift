@@ -9,6 +9,15 @@ public enum EventType: String, Sendable, Hashable, Codable, CaseIterable {
     case subscriptionAddonCanceled = "com.gigs.subscriptionAddon.canceled"
     case subscriptionEnded = "com.gigs.subscription.ended"
 
+    /// The type spelled by these bytes, compared without building a String (the decoder reads
+    /// a type per event).
+    init?(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        guard let match = Self.spellings.first(where: { $0.utf8.count == bytes.count && $0.utf8.elementsEqual(bytes) }) else { return nil }
+        self = match.type
+    }
+
+    private static let spellings: [(type: EventType, utf8: [UInt8])] = allCases.map { ($0, Array($0.rawValue.utf8)) }
+
     /// Types of the transitions the workers append to the outbox.
     public static let subscriptionAddonActivated = "com.gigs.subscriptionAddon.activated"
     public static let subscriptionAddonEnded = "com.gigs.subscriptionAddon.ended"

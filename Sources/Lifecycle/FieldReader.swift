@@ -1,23 +1,27 @@
-/// Reads typed fields out of one JSON object and turns every problem into a 422
-/// `DecodingFailure.invalid` naming the full JSON path. The path is kept in pieces (parent path,
-/// own key, array index) and joined only when a failure is thrown, so the happy path builds no
-/// path strings beyond the short parents of nested objects.
+/// Reads typed fields out of one JSON object of a scanned document and turns every problem into
+/// a 422 `DecodingFailure.invalid` naming the full JSON path. Values are tape node indices and
+/// become Strings only when a field is read. The path is kept in pieces (parent path, own key,
+/// array index) and joined only when a failure is thrown, so the happy path builds no path
+/// strings beyond the short parents of nested objects.
 struct FieldReader {
-    let members: [JSONMember]
+    let tape: JSONTape
+    /// The object's node.
+    let object: Int
     /// Path of the enclosing object ("" when this is the envelope or a direct child of it).
     private let parentPath: String
     /// This object's key in its parent (nil for the envelope).
-    private let key: String?
+    private let key: StaticString?
     /// Index in the array at `key`, when this object is an array element.
     private let index: Int?
 
     /// The envelope.
-    init(members: [JSONMember]) {
-        self.init(members: members, parentPath: "", key: nil, index: nil)
+    init(tape: JSONTape, object: Int) {
+        self.init(tape: tape, object: object, parentPath: "", key: nil, index: nil)
     }
 
-    private init(members: [JSONMember], parentPath: String, key: String?, index: Int?) {
-        self.members = members
+    private init(tape: JSONTape, object: Int, parentPath: String, key: StaticString?, index: Int?) {
+        self.tape = tape
+        self.object = object
         self.parentPath = parentPath
         self.key = key
         self.index = index
@@ -26,30 +30,27 @@ struct FieldReader {
     /// Path of this object ("" for the envelope, "data.addon", "data.lineItems[2]").
     var path: String {
         guard let key else { return parentPath }
-        var p = parentPath.isEmpty ? key : parentPath + "." + key
+        var p = parentPath.isEmpty ? key.description : parentPath + "." + key.description
         if let index { p += "[\(index)]" }
         return p
     }
 
-    func pathOf(_ key: String) -> String {
+    func pathOf(_ key: StaticString) -> String {
         let p = path
-        return p.isEmpty ? key : p + "." + key
+        return p.isEmpty ? key.description : p + "." + key.description
     }
 
-    /// Reader for the object at `key` (already extracted), or at `key[index]`.
-    func child(_ key: String, index: Int? = nil, members: [JSONMember]) -> FieldReader {
-        FieldReader(members: members, parentPath: path, key: key, index: index)
+    /// Reader for the object node `node` found at `key`, or at `key[index]`.
+    func child(_ key: StaticString, index: Int? = nil, object node: Int) -> FieldReader {
+        FieldReader(tape: tape, object: node, parentPath: path, key: key, index: index)
     }
 
-    /// Present (possibly null) member, or nil when the key is absent.
-    func optional(_ key: String) -> JSONValue? {
-        for member in members where member.key == key {
-            return member.value
-        }
-        return nil
+    /// Present (possibly null) member's node, or nil when the key is absent.
+    func optional(_ key: StaticString) -> Int? {
+        tape.member(key, in: object)
     }
 
-    func required(_ key: String) throws(DecodingFailure) -> JSONValue {
+    func required(_ key: StaticString) throws(DecodingFailure) -> Int {
         guard let value = optional(key) else {
             let field = pathOf(key)
             throw .invalid(
@@ -60,47 +61,66 @@ struct FieldReader {
         return value
     }
 
-    func object(_ key: String) throws(DecodingFailure) -> FieldReader {
+    func object(_ key: StaticString) throws(DecodingFailure) -> FieldReader {
         let value = try required(key)
-        guard case .object(let members) = value else {
-            throw FieldReader.wrongType(pathOf(key), expected: "an object", got: value)
+        guard tape.kind(value) == .object else {
+            throw wrongType(pathOf(key), expected: "an object", got: value)
         }
-        return child(key, members: members)
+        return child(key, object: value)
     }
 
     /// An object or null; a missing key is still an error (the field is required, null is a value).
-    func nullableObject(_ key: String) throws(DecodingFailure) -> FieldReader? {
+    func nullableObject(_ key: StaticString) throws(DecodingFailure) -> FieldReader? {
         let value = try required(key)
-        switch value {
+        switch tape.kind(value) {
         case .null: return nil
-        case .object(let members): return child(key, members: members)
-        default: throw FieldReader.wrongType(pathOf(key), expected: "an object or null", got: value)
+        case .object: return child(key, object: value)
+        default: throw wrongType(pathOf(key), expected: "an object or null", got: value)
         }
     }
 
-    func string(_ key: String) throws(DecodingFailure) -> String {
+    func string(_ key: StaticString) throws(DecodingFailure) -> String {
+        try tape.string(stringNode(key))
+    }
+
+    /// The node of the string at `key`.
+    func stringNode(_ key: StaticString) throws(DecodingFailure) -> Int {
         let value = try required(key)
-        guard case .string(let s) = value else {
-            throw FieldReader.wrongType(pathOf(key), expected: "a string", got: value)
+        guard tape.kind(value) == .string else {
+            throw wrongType(pathOf(key), expected: "a string", got: value)
         }
-        return s
+        return value
     }
 
     /// Optional informational strings never cause a rejection: a wrong type is just dropped.
-    func optionalString(_ key: String) -> String? {
-        optional(key)?.stringValue
+    func optionalString(_ key: StaticString) -> String? {
+        guard let value = optional(key), tape.kind(value) == .string else { return nil }
+        return tape.string(value)
     }
 
     /// See `FieldReader.checkIdentifier`.
-    func identifier(_ key: String) throws(DecodingFailure) -> String {
-        let s = try string(key)
+    func identifier(_ key: StaticString) throws(DecodingFailure) -> String {
+        let node = try stringNode(key)
+        // Plain content is already ASCII 0x20–0x7E: only the length, spaces and DEL are left to
+        // check, on the bytes. Anything else gets the full check and its message.
+        if tape.nodes[node].isPlain {
+            let bytes = tape.span(node)
+            if (1...EventDecoder.maxIdentifierLength).contains(bytes.count), !bytes.contains(where: { $0 == 0x20 || $0 == 0x7F }) {
+                return tape.string(node)
+            }
+        }
+        let s = tape.string(node)
         try FieldReader.checkIdentifier(s, field: pathOf(key))
         return s
     }
 
-    func instant(_ key: String) throws(DecodingFailure) -> Instant {
-        let s = try string(key)
-        guard let instant = Instant(rfc3339: s) else {
+    func instant(_ key: StaticString) throws(DecodingFailure) -> Instant {
+        let node = try stringNode(key)
+        // An escaped timestamp is read from its value; a plain one straight from the bytes.
+        let parsed = tape.nodes[node].hasEscapes
+            ? Instant(rfc3339: tape.string(node)) : Instant.parseRFC3339(tape.span(node))
+        guard let instant = parsed else {
+            let s = tape.string(node)
             let field = pathOf(key)
             throw .invalid(
                 field: field, code: DecodingFailure.Code.invalidTimestamp,
@@ -112,16 +132,17 @@ struct FieldReader {
 
     /// An integer-valued number within `range`. Integer-ness is decided exactly from the literal
     /// (`7`, `7.0`, `70e-1` count; `1e-400` does not), never through `Double`.
-    func integer(_ key: String, in range: ClosedRange<Int64>) throws(DecodingFailure) -> Int64 {
+    func integer(_ key: StaticString, in range: ClosedRange<Int64>) throws(DecodingFailure) -> Int64 {
         let value = try required(key)
-        guard case .number(let n) = value else {
-            throw FieldReader.wrongType(pathOf(key), expected: "an integer", got: value)
+        guard tape.kind(value) == .number else {
+            throw wrongType(pathOf(key), expected: "an integer", got: value)
         }
+        let n = tape.number(value)
         switch n.integerValue {
         case .int64(let i) where range.contains(i):
             return i
         case .notInteger:
-            throw FieldReader.wrongType(pathOf(key), expected: "an integer", got: value)
+            throw wrongType(pathOf(key), expected: "an integer", got: value)
         case .int64, .beyondInt64:
             // An integer outside the range (also beyond Int64, like 1e30) is a bad value, not a bad type.
             let field = pathOf(key)
@@ -132,24 +153,25 @@ struct FieldReader {
         }
     }
 
-    func array(_ key: String) throws(DecodingFailure) -> [JSONValue] {
+    /// The element nodes of the array at `key`.
+    func array(_ key: StaticString) throws(DecodingFailure) -> JSONTape.Children {
         let value = try required(key)
-        guard case .array(let elements) = value else {
-            throw FieldReader.wrongType(pathOf(key), expected: "an array", got: value)
+        guard tape.kind(value) == .array else {
+            throw wrongType(pathOf(key), expected: "an array", got: value)
         }
-        return elements
+        return tape.children(value)
     }
 
-    func country(_ key: String) throws(DecodingFailure) -> String {
+    func country(_ key: StaticString) throws(DecodingFailure) -> String {
         let s = try string(key)
         try FieldReader.checkCountry(s, field: pathOf(key))
         return s
     }
 
-    static func wrongType(_ field: String, expected: String, got value: JSONValue) -> DecodingFailure {
+    func wrongType(_ field: String, expected: String, got node: Int) -> DecodingFailure {
         .invalid(
             field: field, code: DecodingFailure.Code.wrongType,
-            message: "\(field) must be \(expected), got \(value.typeName).",
+            message: "\(field) must be \(expected), got \(tape.typeName(node)).",
             hint: "Send \(field) as \(expected).")
     }
 

@@ -16,19 +16,13 @@ public enum JSONParser: Sendable {
         _ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int = defaultMaxDepth
     ) throws(JSONParseError) -> JSONValue {
         var scanner = JSONScanner(bytes: bytes, maxDepth: maxDepth)
-        return try scanner.parseDocument()
+        return try scanner.scanDocument().value(at: JSONTape.root)
     }
 
     public static func parse(
         _ bytes: some Collection<UInt8>, maxDepth: Int = defaultMaxDepth
     ) throws(JSONParseError) -> JSONValue {
-        let result: Result<JSONValue, JSONParseError>? = bytes.withContiguousStorageIfAvailable { buffer in
-            Result { () throws(JSONParseError) in try parse(buffer, maxDepth: maxDepth) }
-        }
-        if let result { return try result.get() }
-        return try Array(bytes).withUnsafeBufferPointer { buffer throws(JSONParseError) in
-            try parse(buffer, maxDepth: maxDepth)
-        }
+        try withContiguousBytes(bytes) { buffer throws(JSONParseError) in try parse(buffer, maxDepth: maxDepth) }
     }
 
     public static func parse(_ text: String, maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> JSONValue {
@@ -41,27 +35,33 @@ public enum JSONParser: Sendable {
     static func parseNotingHazards(
         _ bytes: some Collection<UInt8>, maxDepth: Int = defaultMaxDepth
     ) throws(JSONParseError) -> (value: JSONValue, hasHazards: Bool) {
-        func run(_ buffer: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> (JSONValue, Bool) {
+        try withContiguousBytes(bytes) { buffer throws(JSONParseError) in
             var scanner = JSONScanner(bytes: buffer, maxDepth: maxDepth, keepsDuplicateKeys: true)
-            let value = try scanner.parseDocument()
-            return (value, scanner.sawNUL || scanner.sawDuplicateKey)
+            let tape = try scanner.scanDocument()
+            return (tape.value(at: JSONTape.root), scanner.sawNUL || scanner.sawDuplicateKey)
         }
-        let result: Result<(JSONValue, Bool), JSONParseError>? = bytes.withContiguousStorageIfAvailable { buffer in
-            Result { () throws(JSONParseError) in try run(buffer) }
-        }
-        if let result { return try result.get() }
-        return try Array(bytes).withUnsafeBufferPointer { buffer throws(JSONParseError) in try run(buffer) }
     }
 }
 
-/// The parser's cursor over one buffer; lives only for the duration of one `parse` call.
+/// Runs `body` over the bytes in place when they are contiguous, else over a copy.
+func withContiguousBytes<R, E: Error>(
+    _ bytes: some Collection<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R
+) throws(E) -> R {
+    let result: Result<R, E>? = bytes.withContiguousStorageIfAvailable { buffer in
+        Result { () throws(E) in try body(buffer) }
+    }
+    if let result { return try result.get() }
+    return try Array(bytes).withUnsafeBufferPointer { buffer throws(E) in try body(buffer) }
+}
+
+/// The parser's cursor over one buffer: validates the whole text and records it as a `JSONTape`.
+/// Lives only for the duration of one scan.
 struct JSONScanner {
     private let bytes: UnsafeBufferPointer<UInt8>
     private let maxDepth: Int
     private var index = 0
     private var depth = 0
-    /// Reused across strings that need unescaping, to avoid one allocation per string.
-    private var scratch: [UInt8] = []
+    private var tape: JSONTape
     /// Keep (instead of reject) duplicate keys; `sawDuplicateKey` records that one occurred.
     private let keepsDuplicateKeys: Bool
     private(set) var sawDuplicateKey = false
@@ -72,16 +72,19 @@ struct JSONScanner {
         self.bytes = bytes
         self.maxDepth = maxDepth
         self.keepsDuplicateKeys = keepsDuplicateKeys
+        tape = JSONTape(bytes: bytes)
     }
 
-    mutating func parseDocument() throws(JSONParseError) -> JSONValue {
+    mutating func scanDocument() throws(JSONParseError) -> JSONTape {
+        // Offsets are kept in 32 bits; no event or stored value comes near 2 GiB.
+        guard bytes.count <= Int(Int32.max) else { throw JSONParseError(offset: 0, reason: "document larger than 2 GiB") }
         skipWhitespace()
-        let value = try parseValue()
+        try scanValue()
         skipWhitespace()
         guard index == bytes.count else {
             throw error("unexpected data after the JSON value")
         }
-        return value
+        return tape
     }
 
     // MARK: - Grammar
@@ -93,22 +96,31 @@ struct JSONScanner {
     private mutating func skipWhitespace() {
         while index < bytes.count {
             switch bytes[index] {
-            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            case 0x20, 0x09, 0x0A, 0x0D:
+                index += 1
+                tape.isCompact = false
             default: return
             }
         }
     }
 
-    private mutating func parseValue() throws(JSONParseError) -> JSONValue {
+    /// Appends a node without children (`next` is the node after it).
+    private mutating func append(_ kind: JSONTape.Kind, start: Int, end: Int, isPlain: Bool = false, hasEscapes: Bool = false) {
+        let next = Int32(tape.nodes.count + 1)
+        tape.nodes.append(JSONTape.Node(
+            kind: kind, isPlain: isPlain, hasEscapes: hasEscapes, start: Int32(start), end: Int32(end), next: next))
+    }
+
+    private mutating func scanValue() throws(JSONParseError) {
         guard index < bytes.count else { throw error("unexpected end of input") }
         switch bytes[index] {
-        case UInt8(ascii: "{"): return try parseObject()
-        case UInt8(ascii: "["): return try parseArray()
-        case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
-        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
-        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
-        case UInt8(ascii: "-"), 0x30...0x39: return .number(try parseNumber())
+        case UInt8(ascii: "{"): try scanObject()
+        case UInt8(ascii: "["): try scanArray()
+        case UInt8(ascii: "\""): try scanString()
+        case UInt8(ascii: "t"): try expectLiteral("true"); append(.true, start: index - 4, end: index)
+        case UInt8(ascii: "f"): try expectLiteral("false"); append(.false, start: index - 5, end: index)
+        case UInt8(ascii: "n"): try expectLiteral("null"); append(.null, start: index - 4, end: index)
+        case UInt8(ascii: "-"), 0x30...0x39: try scanNumber()
         default: throw error("unexpected character")
         }
     }
@@ -128,16 +140,32 @@ struct JSONScanner {
         guard depth <= maxDepth else { throw error("nesting deeper than \(maxDepth) levels") }
     }
 
-    private mutating func parseObject() throws(JSONParseError) -> JSONValue {
+    /// Appends a container's node; `close` fills in its child count and extent.
+    private mutating func open(_ kind: JSONTape.Kind) -> Int {
+        append(kind, start: index, end: 0)
+        return tape.nodes.count - 1
+    }
+
+    /// Called just after the closing bracket.
+    private mutating func close(_ node: Int, children: Int) {
+        tape.nodes[node].end = Int32(index)
+        tape.nodes[node].count = Int32(children)
+        tape.nodes[node].next = Int32(tape.nodes.count)
+        depth -= 1
+    }
+
+    private mutating func scanObject() throws(JSONParseError) {
         try enter()
+        let node = open(.object)
         index += 1
-        var members: [JSONMember] = []
+        var members = 0
+        var seenHashes: UInt64 = 0
         var seenKeys: Set<String>? = nil
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
-            depth -= 1
-            return .object(members)
+            close(node, children: 0)
+            return
         }
         while true {
             skipWhitespace()
@@ -145,8 +173,10 @@ struct JSONScanner {
                 throw error("expected a string key")
             }
             let keyOffset = index
-            let key = try parseString()
-            if try isDuplicate(key, in: members, seen: &seenKeys) {
+            try scanString()
+            let keyNode = tape.nodes.count - 1
+            if tape.nodes[keyNode].isPlain { tape.nodes[keyNode].hash = JSONTape.hash(tape.span(keyNode)) }
+            if isDuplicate(key: keyNode, in: node, members: members, seenHashes: &seenHashes, seen: &seenKeys) {
                 // The key is not echoed: it is unbounded input.
                 guard keepsDuplicateKeys else { throw JSONParseError(offset: keyOffset, reason: "duplicate object key") }
                 sawDuplicateKey = true
@@ -157,8 +187,8 @@ struct JSONScanner {
             }
             index += 1
             skipWhitespace()
-            let value = try parseValue()
-            members.append(JSONMember(key, value))
+            try scanValue()
+            members += 1
             skipWhitespace()
             guard index < bytes.count else { throw error("unterminated object") }
             if bytes[index] == UInt8(ascii: ",") {
@@ -167,38 +197,62 @@ struct JSONScanner {
             }
             guard bytes[index] == UInt8(ascii: "}") else { throw error("expected ',' or '}' in object") }
             index += 1
-            depth -= 1
-            return .object(members)
+            close(node, children: members)
+            return
         }
     }
 
-    /// Linear scan for the usual small objects; a hash set once an object grows, so a hostile
-    /// object with 40 000 keys costs milliseconds, not seconds.
+    /// Compares with the earlier keys of the same object for the usual small objects; a hash set
+    /// once an object grows, so a hostile object with 40 000 keys costs milliseconds, not seconds.
+    /// `seenHashes` has a bit per key hash seen in this object: a plain key whose bit is clear
+    /// cannot be a duplicate of a plain key, and most keys are decided by that bit alone.
     private func isDuplicate(
-        _ key: String, in members: [JSONMember], seen: inout Set<String>?
-    ) throws(JSONParseError) -> Bool {
+        key: Int, in object: Int, members: Int, seenHashes: inout UInt64, seen: inout Set<String>?
+    ) -> Bool {
         if seen == nil {
-            if members.count < 16 {
-                return members.contains { $0.key == key }
+            if members < 16 {
+                let node = tape.nodes[key]
+                if node.isPlain {
+                    let bit: UInt64 = 1 << UInt64(node.hash)
+                    defer { seenHashes |= bit }
+                    if seenHashes & bit == 0 { return false }
+                } else {
+                    // A key with escapes or non-ASCII may equal any other: compare all from now on.
+                    seenHashes = ~0
+                }
+                var earlier = object + 1
+                for _ in 0..<members {
+                    if tape.equals(earlier, key) { return true }
+                    earlier = Int(tape.nodes[earlier + 1].next)
+                }
+                return false
             }
-            seen = Set(members.map(\.key))
+            var keys = Set<String>()
+            var earlier = object + 1
+            for _ in 0..<members {
+                keys.insert(tape.string(earlier))
+                earlier = Int(tape.nodes[earlier + 1].next)
+            }
+            seen = keys
         }
-        return !seen!.insert(key).inserted
+        return !seen!.insert(tape.string(key)).inserted
     }
 
-    private mutating func parseArray() throws(JSONParseError) -> JSONValue {
+    private mutating func scanArray() throws(JSONParseError) {
         try enter()
+        let node = open(.array)
         index += 1
-        var elements: [JSONValue] = []
+        var elements = 0
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
             index += 1
-            depth -= 1
-            return .array(elements)
+            close(node, children: 0)
+            return
         }
         while true {
             skipWhitespace()
-            elements.append(try parseValue())
+            try scanValue()
+            elements += 1
             skipWhitespace()
             guard index < bytes.count else { throw error("unterminated array") }
             if bytes[index] == UInt8(ascii: ",") {
@@ -207,12 +261,12 @@ struct JSONScanner {
             }
             guard bytes[index] == UInt8(ascii: "]") else { throw error("expected ',' or ']' in array") }
             index += 1
-            depth -= 1
-            return .array(elements)
+            close(node, children: elements)
+            return
         }
     }
 
-    private mutating func parseNumber() throws(JSONParseError) -> JSONNumber {
+    private mutating func scanNumber() throws(JSONParseError) {
         let start = index
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
         guard index < bytes.count else { throw error("invalid number") }
@@ -236,88 +290,101 @@ struct JSONScanner {
             guard isDigit(at: index) else { throw error("invalid number: digit expected in exponent") }
             while isDigit(at: index) { index += 1 }
         }
-        let literal = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-        return JSONNumber(uncheckedLiteral: literal)
+        append(.number, start: start, end: index)
     }
 
     private func isDigit(at i: Int) -> Bool {
         i < bytes.count && bytes[i] &- 0x30 < 10
     }
 
-    /// Parses a string starting at its opening quote. Fast path: plain ASCII without escapes is
-    /// decoded straight from the input buffer.
-    private mutating func parseString() throws(JSONParseError) -> String {
+    /// Validates a string starting at its opening quote and appends its node. Fast path: plain
+    /// ASCII without escapes.
+    private mutating func scanString() throws(JSONParseError) {
         index += 1
         let start = index
+        skipPlainWords()
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                append(.string, start: start, end: index, isPlain: true)
                 index += 1
-                return s
+                return
             }
             if byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 { break }
             index += 1
         }
-        scratch.removeAll(keepingCapacity: true)
-        scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+        var hasEscapes = false
         while index < bytes.count {
             let byte = bytes[index]
             switch byte {
             case UInt8(ascii: "\""):
+                append(.string, start: start, end: index, hasEscapes: hasEscapes)
                 index += 1
-                return String(decoding: scratch, as: UTF8.self)
+                return
             case UInt8(ascii: "\\"):
-                try parseEscape()
+                hasEscapes = true
+                tape.isCompact = false
+                try scanEscape()
             case 0..<0x20:
                 throw error("control character in string")
             case 0..<0x80:
-                scratch.append(byte)
                 index += 1
             default:
-                try copyUTF8Sequence()
+                try scanUTF8Sequence()
             }
         }
         throw error("unterminated string")
     }
 
-    private mutating func parseEscape() throws(JSONParseError) {
+    /// Skips 8 bytes at a time while none of them is `"`, `\`, a control byte or non-ASCII
+    /// (most of an event's bytes are plain string content).
+    private mutating func skipPlainWords() {
+        guard let base = bytes.baseAddress else { return }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        while bytes.count - index >= 8 {
+            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            let quote = word ^ (ones &* 0x22)
+            let backslash = word ^ (ones &* 0x5C)
+            // Each term has its high bit set in some byte exactly when a byte is 0 (quote,
+            // backslash), below 0x20, or at least 0x80.
+            let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
+                | ((word &- ones &* 0x20) & ~word) | word
+            guard special & highs == 0 else { return }
+            index += 8
+        }
+    }
+
+    private mutating func scanEscape() throws(JSONParseError) {
         index += 1
         guard index < bytes.count else { throw error("unterminated string") }
         let c = bytes[index]
         index += 1
         switch c {
-        case UInt8(ascii: "\""): scratch.append(0x22)
-        case UInt8(ascii: "\\"): scratch.append(0x5C)
-        case UInt8(ascii: "/"): scratch.append(0x2F)
-        case UInt8(ascii: "b"): scratch.append(0x08)
-        case UInt8(ascii: "f"): scratch.append(0x0C)
-        case UInt8(ascii: "n"): scratch.append(0x0A)
-        case UInt8(ascii: "r"): scratch.append(0x0D)
-        case UInt8(ascii: "t"): scratch.append(0x09)
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+             UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+            return
         case UInt8(ascii: "u"):
-            var scalar = try parseHex4()
+            let scalar = try scanHex4()
             if scalar >= 0xD800, scalar <= 0xDBFF {
                 guard bytes.count - index >= 6, bytes[index] == UInt8(ascii: "\\"),
                       bytes[index + 1] == UInt8(ascii: "u")
                 else { throw error("lone high surrogate in \\u escape") }
                 index += 2
-                let low = try parseHex4()
+                let low = try scanHex4()
                 guard low >= 0xDC00, low <= 0xDFFF else { throw error("invalid low surrogate in \\u escape") }
-                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
             } else if scalar >= 0xDC00, scalar <= 0xDFFF {
                 throw error("lone low surrogate in \\u escape")
             } else if scalar == 0 {
                 sawNUL = true
             }
-            appendUTF8(scalar)
         default:
             index -= 1
             throw error("invalid escape sequence")
         }
     }
 
-    private mutating func parseHex4() throws(JSONParseError) -> UInt32 {
+    private mutating func scanHex4() throws(JSONParseError) -> UInt32 {
         guard bytes.count - index >= 4 else { throw error("truncated \\u escape") }
         var value: UInt32 = 0
         for _ in 0..<4 {
@@ -335,27 +402,8 @@ struct JSONScanner {
         return value
     }
 
-    private mutating func appendUTF8(_ scalar: UInt32) {
-        switch scalar {
-        case 0..<0x80:
-            scratch.append(UInt8(scalar))
-        case 0x80..<0x800:
-            scratch.append(UInt8(0xC0 | scalar >> 6))
-            scratch.append(UInt8(0x80 | scalar & 0x3F))
-        case 0x800..<0x10000:
-            scratch.append(UInt8(0xE0 | scalar >> 12))
-            scratch.append(UInt8(0x80 | scalar >> 6 & 0x3F))
-            scratch.append(UInt8(0x80 | scalar & 0x3F))
-        default:
-            scratch.append(UInt8(0xF0 | scalar >> 18))
-            scratch.append(UInt8(0x80 | scalar >> 12 & 0x3F))
-            scratch.append(UInt8(0x80 | scalar >> 6 & 0x3F))
-            scratch.append(UInt8(0x80 | scalar & 0x3F))
-        }
-    }
-
-    /// Validates one multi-byte UTF-8 sequence (RFC 3629 table) and copies it.
-    private mutating func copyUTF8Sequence() throws(JSONParseError) {
+    /// Validates one multi-byte UTF-8 sequence (RFC 3629 table).
+    private mutating func scanUTF8Sequence() throws(JSONParseError) {
         let lead = bytes[index]
         let length: Int
         var secondRange: ClosedRange<UInt8> = 0x80...0xBF
@@ -375,7 +423,6 @@ struct JSONScanner {
         for k in 2..<length where bytes[index + k] & 0xC0 != 0x80 {
             throw error("invalid UTF-8")
         }
-        scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<(index + length)]))
         index += length
     }
 }

@@ -25,7 +25,7 @@ public enum AddonStateStore {
                 period_start = excluded.period_start, period_end = excluded.period_end, updated_at = now()
             """, [
                 entries.map(\.project), addons.map(\.id), addons.map(\.subscription), addons.map(\.addon.id),
-                addons.map { PostgresJSONB(bytes: $0.addon.raw.jsonBytes) }, addons.map(\.status.rawValue),
+                addons.map { PostgresJSONB($0.addon.rawText) }, addons.map(\.status.rawValue),
                 addons.map { PostgresTimestamp($0.createdAt) }, timestamps(addons.map(\.eligibleAt)),
                 timestamps(addons.map(\.activatedAt)), timestamps(addons.map(\.endedAt)), timestamps(addons.map(\.canceledAt)),
                 addons.map(\.endReason?.rawValue), addons.map { $0.currentPeriod.map { Int64($0.number) } },

@@ -12,8 +12,6 @@ import Lifecycle
         #expect(event.time == t("2025-12-15T10:30:00Z"))
         #expect(event.project == "gigs")
         #expect(event.subscription == Fixture.subscription)
-        #expect(event.envelope == body)
-        #expect(event.envelope["specversion"] == "1.0")
         guard case .addonCreated(let created) = event.payload else {
             Issue.record("wrong payload \(event.payload)")
             return
