@@ -13,7 +13,8 @@ public struct Fact: Sendable, Hashable, Codable {
     public var kind: Kind
 
     public enum Kind: Sendable, Hashable, Codable {
-        case addonCreated(subscriptionAddon: String, addon: AddonSnapshot)
+        // Boxed: a snapshot is large, and inline it would size every fact of a replayed log like one.
+        indirect case addonCreated(subscriptionAddon: String, addon: AddonSnapshot)
         case invoicePaid(invoice: String, subscriptionAddons: [String])
         case networkLatched(country: String)
         case usageStarted(country: String)

@@ -22,9 +22,9 @@ extension ReplayLog {
     /// Entries of all subscriptions are merged by time.
     public func trace(asOf: Instant, subscription: String? = nil) -> [TraceEntry] {
         var entries: [(entry: TraceEntry, order: Int)] = []
-        for key in keys(subscription: subscription) {
+        for (key, facts) in groups(subscription: subscription) {
             var tracer = Tracer(key: key)
-            let facts = (self.facts[key] ?? []).filter { $0.time <= asOf }.sorted(by: Fact.logicalOrder)
+            let facts = facts.filter { $0.time <= asOf }.sorted(by: Fact.logicalOrder)
             for fact in facts {
                 tracer.fireTimers(before: fact.time)
                 tracer.apply(fact, type: eventTypes[fact.eventID] ?? "?")
