@@ -82,21 +82,20 @@ extension Instant {
         let c = components
         var out: [UInt8] = []
         out.reserveCapacity(27)
+        // Digits written in place: replay prints millions of these.
         func append(_ value: Int, width: Int) {
-            var digits = [UInt8](repeating: 0x30, count: width)
+            let end = out.count + width
+            out.append(contentsOf: repeatElement(0x30, count: width))
             var v = value
-            var k = width - 1
-            while k >= 0 {
-                digits[k] = UInt8(0x30 + v % 10)
+            for k in stride(from: end - 1, through: end - width, by: -1) {
+                out[k] = UInt8(0x30 + v % 10)
                 v /= 10
-                k -= 1
             }
-            out.append(contentsOf: digits)
         }
         if c.year >= 0, c.year <= 9999 {
             append(Int(c.year), width: 4)
         } else {
-            out.append(contentsOf: Array(String(c.year).utf8))
+            out.append(contentsOf: String(c.year).utf8)
         }
         out.append(UInt8(ascii: "-")); append(c.month, width: 2)
         out.append(UInt8(ascii: "-")); append(c.day, width: 2)
