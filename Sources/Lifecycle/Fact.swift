@@ -69,6 +69,19 @@ public struct Fact: Sendable, Hashable, Codable {
         a.time != b.time ? a.time < b.time : a.eventID < b.eventID
     }
 
+    /// `facts` without the later facts of an event id already seen, in their order. A
+    /// subscription has a handful of facts, compared directly; a hash set takes over past that.
+    static func firstOfEachEvent(_ facts: some Sequence<Fact>) -> [Fact] {
+        var kept: [Fact] = []
+        var seen: Set<String>?
+        for fact in facts {
+            if seen == nil, kept.count >= 16 { seen = Set(kept.map(\.eventID)) }
+            let isNew = seen?.insert(fact.eventID).inserted ?? !kept.contains { $0.eventID == fact.eventID }
+            if isNew { kept.append(fact) }
+        }
+        return kept
+    }
+
     /// Add-on ids this fact names directly (created, canceled, invoice lines).
     public var subscriptionAddons: [String] {
         switch kind {

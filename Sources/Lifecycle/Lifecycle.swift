@@ -11,10 +11,8 @@ public enum Lifecycle: Sendable {
     /// subscription (an invoice or cancellation naming a sad of another subscription is ignored),
     /// so folding one subscription's facts or a whole log gives the same add-on states.
     public static func evaluate(facts: some Sequence<Fact>, now: Instant) -> SubscriptionState {
-        var seen = Set<String>()
-        var ordered: [Fact] = []
         // Dedup before sorting: sorting first would let the earliest copy win instead of the first.
-        for fact in facts where seen.insert(fact.eventID).inserted { ordered.append(fact) }
+        var ordered = Fact.firstOfEachEvent(facts)
         ordered.sort(by: Fact.logicalOrder)
 
         // The earliest creation wins; its data is the snapshot.
@@ -29,7 +27,7 @@ public enum Lifecycle: Sendable {
         // In logical order, the first qualifying fact is the earliest one.
         var periodEnds: [String: [Instant]] = [:]
         for fact in ordered {
-            let sameSubscription = sadsBySubscription[fact.subscription] ?? []
+            var sameSubscription: [String] { sadsBySubscription[fact.subscription] ?? [] }
             switch fact.kind {
             case .addonCreated:
                 break
