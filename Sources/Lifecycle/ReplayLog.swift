@@ -35,10 +35,13 @@ public struct ReplayLog: Sendable {
     public private(set) var eventTypes: [String: String] = [:]
     private let keepsEventTypes: Bool
 
-    /// `expectedEvents` sizes the duplicate check up front (0: grow as needed).
+    /// `expectedEvents` sizes the storage up front (0: grow as needed), so a large log is not
+    /// copied and rehashed as it grows. Pages reserved and never used cost nothing.
     public init(keepsEventTypes: Bool = false, expectedEvents: Int = 0) {
         self.keepsEventTypes = keepsEventTypes
         seen.reserveCapacity(expectedEvents)
+        facts.reserveCapacity(expectedEvents)
+        factKeys.reserveCapacity(expectedEvents)
     }
 
     public mutating func add(_ event: Event) {
