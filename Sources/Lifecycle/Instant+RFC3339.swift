@@ -79,10 +79,15 @@ extension Instant {
     /// the text sorts and round-trips exactly. Instants outside `rfc3339Range` (only reachable by
     /// constructing them directly) are written with as many year digits as needed.
     public var rfc3339: String {
-        let c = components
         var out: [UInt8] = []
         out.reserveCapacity(27)
-        // Digits written in place: replay prints millions of these.
+        writeRFC3339(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `rfc3339`'s bytes, digits written in place: replay prints millions of these.
+    public func writeRFC3339(to out: inout [UInt8]) {
+        let c = components
         func append(_ value: Int, width: Int) {
             let end = out.count + width
             out.append(contentsOf: repeatElement(0x30, count: width))
@@ -106,6 +111,5 @@ extension Instant {
             out.append(UInt8(ascii: ".")); append(c.microsecond, width: 6)
         }
         out.append(UInt8(ascii: "Z"))
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -14,11 +14,19 @@ struct ReplayOutput {
             guard case .object(let members) = addon.json else { return }
             line(JSONValue.object([JSONMember("project", .string(project))] + members).jsonString)
         case .text:
-            var text = "\(project)/\(addon.subscription) \(addon.id) \(addon.status.rawValue)  created \(addon.createdAt.rfc3339)"
-            if let at = addon.activatedAt { text += "  activated \(at.rfc3339)" }
-            if let end = addon.currentPeriod?.end, addon.status == .active { text += "  ends \(end.rfc3339)" }
-            if let at = addon.endedAt { text += "  ended \(at.rfc3339) (\(addon.endReason?.rawValue ?? "?"))" }
-            line(text)
+            // Written in place: a large log prints hundreds of thousands of these lines. Ids are
+            // printable ASCII (the decoder checks), so no CR or LF.
+            output.writeLine { out in
+                out += project.utf8; out.append(UInt8(ascii: "/")); out += addon.subscription.utf8
+                out.append(0x20); out += addon.id.utf8; out.append(0x20); out += addon.status.rawValue.utf8
+                out += "  created ".utf8; addon.createdAt.writeRFC3339(to: &out)
+                if let at = addon.activatedAt { out += "  activated ".utf8; at.writeRFC3339(to: &out) }
+                if let end = addon.currentPeriod?.end, addon.status == .active { out += "  ends ".utf8; end.writeRFC3339(to: &out) }
+                if let at = addon.endedAt {
+                    out += "  ended ".utf8; at.writeRFC3339(to: &out)
+                    out += " (\(addon.endReason?.rawValue ?? "?"))".utf8
+                }
+            }
         }
     }
 

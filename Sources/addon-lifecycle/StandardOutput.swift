@@ -42,6 +42,15 @@ struct LineOutput {
         if buffer.count >= 1 << 16 { _ = flush() }
     }
 
+    /// One line written by `body` straight into the buffer (no String in between); it must not
+    /// write CR or LF.
+    mutating func writeLine(_ body: (inout [UInt8]) -> Void) {
+        body(&buffer)
+        buffer.append(0x0A)
+        lines += 1
+        if buffer.count >= 1 << 16 { _ = flush() }
+    }
+
     /// Writes what is buffered; false if any write so far failed (the reader went away).
     mutating func flush() -> Bool {
         if !buffer.isEmpty {
