@@ -28,6 +28,19 @@ import Lifecycle
         #expect(!created.addon.covers(country: "GB"))
     }
 
+    /// The stored add-on object is the compact form of what was sent, whether the body was
+    /// compact (copied as is) or spaced and escaped (rebuilt).
+    @Test func addonTextIsCompactWhateverTheBodyLooksLike() throws {
+        let body = Fixture.created("evt_1", at: "2025-12-15T10:30:00Z", sad: "sad_1", addon: Fixture.europeWeekPass).jsonString
+        let spaced = body.replacing(",\"", with: ",\n  \"").replacing("Europe", with: #"\u0045urope"#)
+        #expect(spaced != body)
+        for text in [body, spaced] {
+            guard case .addonCreated(let created) = try EventDecoder.decode(text).payload else { Issue.record("wrong payload"); return }
+            #expect(created.addon.rawText == Fixture.europeWeekPass.jsonString)
+            #expect(created.addon.raw == Fixture.europeWeekPass)
+        }
+    }
+
     @Test func decodesNullValidityAndCoverage() throws {
         let event = try Fixture.event(Fixture.created("evt_1", at: "2025-12-15T10:30:00Z", sad: "sad_1", addon: Fixture.roamingTopUp))
         guard case .addonCreated(let created) = event.payload else { Issue.record("wrong payload"); return }

@@ -103,6 +103,18 @@ import Lifecycle
         #expect(throws: JSONParseError.self) { try JSONValue(parsing: "{" + (members + ["\"k3\":0"]).joined(separator: ",") + "}") }
     }
 
+    /// Keys are compared as strings, not as bytes: an escaped spelling or a canonically
+    /// equivalent one (KELVIN SIGN is K) is the same key, also when the first key is plain.
+    @Test(arguments: [#"{"id":1,"\u0069d":2}"#, #"{"\u0069d":1,"id":2}"#, "{\"K\":1,\"\u{212A}\":2}", #"{"a":1,"b":2,"a":3}"#])
+    func duplicateKeysAreFoundWhateverTheirSpelling(_ text: String) {
+        #expect(throws: JSONParseError.self) { try JSONValue(parsing: text) }
+    }
+
+    @Test func keysThatOnlyShareLengthAndEndsAreDistinct() throws {
+        // Same length, first and last byte: the quick check must not decide alone.
+        #expect(try JSONValue(parsing: #"{"type":1,"tape":2,"time":3}"#)["tape"] == 2)
+    }
+
     @Test func errorsCarryTheOffset() {
         let error = #expect(throws: JSONParseError.self) { try JSONValue(parsing: "[1,2,x]") }
         #expect(error?.offset == 5)
