@@ -1,17 +1,41 @@
 /// The add-on as it was when attached (`data.addon` of the earliest `subscriptionAddon.created`):
 /// the typed fields the lifecycle needs, plus the raw object for the API to return verbatim.
+///
+/// Immutable but for `raw`, and kept in one shared box: a snapshot is copied into every fact,
+/// input, schedule and state of its add-on, and one reference to count per copy is much cheaper
+/// than one per field (measured on replay, where the fold copies snapshots millions of times).
 public struct AddonSnapshot: Sendable, Hashable, Codable {
-    public var id: String
-    public var activationTrigger: ActivationTrigger
+    private final class Fields: Sendable {
+        let id: String
+        let activationTrigger: ActivationTrigger
+        let validity: Validity?
+        let coverage: Coverage?
+        let price: Price
+        let rawText: String
+
+        init(id: String, activationTrigger: ActivationTrigger, validity: Validity?, coverage: Coverage?, price: Price, rawText: String) {
+            self.id = id
+            self.activationTrigger = activationTrigger
+            self.validity = validity
+            self.coverage = coverage
+            self.price = price
+            self.rawText = rawText
+        }
+    }
+
+    private var fields: Fields
+
+    public var id: String { fields.id }
+    public var activationTrigger: ActivationTrigger { fields.activationTrigger }
     /// nil: validity is tied to the subscription period.
-    public var validity: Validity?
+    public var validity: Validity? { fields.validity }
     /// nil: inherits the plan's coverage, so every country matches.
-    public var coverage: Coverage?
-    public var price: Price
+    public var coverage: Coverage? { fields.coverage }
+    public var price: Price { fields.price }
     /// `data.addon` as compact JSON text (`JSONValue.jsonString`): one allocation per snapshot
     /// instead of a tree, because replay holds every snapshot of a log in memory. Comparing it
     /// compares the add-on byte for byte.
-    public private(set) var rawText: String
+    public var rawText: String { fields.rawText }
 
     /// The add-on object as received (member order and number literals kept).
     public var raw: JSONValue {
@@ -20,7 +44,10 @@ public struct AddonSnapshot: Sendable, Hashable, Codable {
             // values built in code come back as they went in.
             (try? JSONParser.parseNotingHazards(Array(rawText.utf8), maxDepth: JSONValue.codableMaxDepth).value) ?? .null
         }
-        set { rawText = newValue.jsonString }
+        set {
+            fields = Fields(id: id, activationTrigger: activationTrigger, validity: validity, coverage: coverage,
+                            price: price, rawText: newValue.jsonString)
+        }
     }
 
     public init(
@@ -35,21 +62,52 @@ public struct AddonSnapshot: Sendable, Hashable, Codable {
         id: String, activationTrigger: ActivationTrigger, validity: Validity?,
         coverage: Coverage?, price: Price, rawText: String
     ) {
-        self.id = id
-        self.activationTrigger = activationTrigger
-        self.validity = validity
-        self.coverage = coverage
-        self.price = price
-        self.rawText = rawText
-    }
-
-    /// Stored under `raw` as its JSON text, the form `JSONValue`'s `Codable` wrote before.
-    enum CodingKeys: String, CodingKey {
-        case id, activationTrigger, validity, coverage, price, rawText = "raw"
+        fields = Fields(id: id, activationTrigger: activationTrigger, validity: validity, coverage: coverage,
+                        price: price, rawText: rawText)
     }
 
     /// Whether a latch or usage in `country` can activate this add-on.
     public func covers(country: String) -> Bool {
         coverage?.covers(country) ?? true
+    }
+
+    public static func == (a: AddonSnapshot, b: AddonSnapshot) -> Bool {
+        a.fields === b.fields || (a.id == b.id && a.activationTrigger == b.activationTrigger && a.validity == b.validity
+            && a.coverage == b.coverage && a.price == b.price && a.rawText == b.rawText)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(id)
+        hasher.combine(activationTrigger)
+        hasher.combine(validity)
+        hasher.combine(coverage)
+        hasher.combine(price)
+        hasher.combine(rawText)
+    }
+
+    /// Stored with `raw` as its JSON text, the form `JSONValue`'s `Codable` writes.
+    enum CodingKeys: String, CodingKey {
+        case id, activationTrigger, validity, coverage, price, raw
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            id: try c.decode(String.self, forKey: .id),
+            activationTrigger: try c.decode(ActivationTrigger.self, forKey: .activationTrigger),
+            validity: try c.decodeIfPresent(Validity.self, forKey: .validity),
+            coverage: try c.decodeIfPresent(Coverage.self, forKey: .coverage),
+            price: try c.decode(Price.self, forKey: .price),
+            raw: try c.decode(JSONValue.self, forKey: .raw))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(activationTrigger, forKey: .activationTrigger)
+        try c.encodeIfPresent(validity, forKey: .validity)
+        try c.encodeIfPresent(coverage, forKey: .coverage)
+        try c.encode(price, forKey: .price)
+        try c.encode(rawText, forKey: .raw)
     }
 }
