@@ -179,55 +179,11 @@ struct JSONTape {
         }
     }
 
-    /// Node `i` as compact JSON text, the same bytes `value(at: i).jsonBytes` would give: plain
-    /// strings, numbers and literals are copied, only escaped strings are decoded and re-escaped.
+    /// Node `i` as compact JSON text, the same bytes as `value(at: i).jsonBytes`: a copy of the
+    /// input when it was compact already (an export line is), else built through the tree.
     func compactText(at i: Int) -> String {
-        if isCompact {
-            return String(decoding: bytes[Int(nodes[i].start)..<Int(nodes[i].end)], as: UTF8.self)
-        }
-        var out: [UInt8] = []
-        out.reserveCapacity(512)
-        writeCompact(i, to: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    private func writeCompact(_ i: Int, to out: inout [UInt8]) {
-        let node = nodes[i]
-        switch node.kind {
-        case .null: out.append(contentsOf: "null".utf8)
-        case .true: out.append(contentsOf: "true".utf8)
-        case .false: out.append(contentsOf: "false".utf8)
-        case .number: out.append(contentsOf: span(i))
-        case .string: writeString(i, to: &out)
-        case .array:
-            out.append(UInt8(ascii: "["))
-            for (n, e) in children(i).enumerated() {
-                if n > 0 { out.append(UInt8(ascii: ",")) }
-                writeCompact(e, to: &out)
-            }
-            out.append(UInt8(ascii: "]"))
-        case .object:
-            out.append(UInt8(ascii: "{"))
-            for (n, k) in children(i).enumerated() {
-                if n > 0 { out.append(UInt8(ascii: ",")) }
-                writeString(k, to: &out)
-                out.append(UInt8(ascii: ":"))
-                writeCompact(k + 1, to: &out)
-            }
-            out.append(UInt8(ascii: "}"))
-        }
-    }
-
-    /// Unescaped content needs no escaping (the scanner refused `"`, `\` and control bytes in
-    /// it), so it is copied as it stands, as `JSONValue.writeString` would write it.
-    private func writeString(_ i: Int, to out: inout [UInt8]) {
-        guard nodes[i].hasEscapes else {
-            out.append(UInt8(ascii: "\""))
-            out.append(contentsOf: span(i))
-            out.append(UInt8(ascii: "\""))
-            return
-        }
-        JSONValue.writeString(string(i), to: &out)
+        guard isCompact else { return value(at: i).jsonString }
+        return String(decoding: bytes[Int(nodes[i].start)..<Int(nodes[i].end)], as: UTF8.self)
     }
 
     /// Resolves the escapes of string content the scanner has already validated.
