@@ -4,10 +4,10 @@ extension FieldReader {
     /// URL path segments and log fields, and PostgreSQL compares them byte for byte while Swift
     /// `String` compares by canonical equivalence ("é" and "e\u{301}" are equal in Swift, distinct
     /// in the database): with ASCII only, both sides agree on identity and order.
-    static func checkIdentifier(_ s: String, field: @autoclosure () -> String) throws(DecodingFailure) {
+    static func checkIdentifier(_ utf8: some Sequence<UInt8>, field: @autoclosure () -> String) throws(DecodingFailure) {
         let limit = EventDecoder.maxIdentifierLength
         var count = 0
-        for byte in s.utf8 {
+        for byte in utf8 {
             count += 1
             guard byte >= 0x21, byte <= 0x7E, count <= limit else {
                 let reason = count > limit ? "is longer than \(limit) bytes"

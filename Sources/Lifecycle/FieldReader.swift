@@ -101,16 +101,13 @@ struct FieldReader {
     /// See `FieldReader.checkIdentifier`.
     func identifier(_ key: StaticString) throws(DecodingFailure) -> String {
         let node = try stringNode(key)
-        // Plain content is already ASCII 0x20–0x7E: only the length, spaces and DEL are left to
-        // check, on the bytes. Anything else gets the full check and its message.
-        if tape.nodes[node].isPlain {
-            let bytes = tape.span(node)
-            if (1...EventDecoder.maxIdentifierLength).contains(bytes.count), !bytes.contains(where: { $0 == 0x20 || $0 == 0x7F }) {
-                return tape.string(node)
-            }
-        }
         let s = tape.string(node)
-        try FieldReader.checkIdentifier(s, field: pathOf(key))
+        // Unescaped content is the value's UTF-8 as it stands: checked there, not through the String.
+        if tape.nodes[node].hasEscapes {
+            try FieldReader.checkIdentifier(s.utf8, field: pathOf(key))
+        } else {
+            try FieldReader.checkIdentifier(tape.span(node), field: pathOf(key))
+        }
         return s
     }
 
