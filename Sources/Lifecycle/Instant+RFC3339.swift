@@ -12,9 +12,7 @@ extension Instant {
     }
 
     public init?(rfc3339 bytes: some Collection<UInt8>) {
-        let parsed = bytes.withContiguousStorageIfAvailable { Instant.parseRFC3339($0) }
-            ?? Array(bytes).withUnsafeBufferPointer { Instant.parseRFC3339($0) }
-        guard let parsed else { return nil }
+        guard let parsed = withContiguousBytes(bytes, Instant.parseRFC3339) else { return nil }
         self = parsed
     }
 
