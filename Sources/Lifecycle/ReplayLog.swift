@@ -56,15 +56,16 @@ public struct ReplayLog: Sendable {
         }
         if keepsEventTypes { eventTypes[event.id] = event.type }
         let key = Key(project: event.project, subscription: fact.subscription)
-        if let index = keyIndex[key] {
-            factKeys.append(index)
+        let index: Int32
+        if let known = keyIndex[key] {
+            index = known
         } else {
-            let index = Int32(keyList.count)
+            index = Int32(keyList.count)
             keyIndex[key] = index
             keyList.append(key)
-            factKeys.append(index)
         }
         facts.append(fact)
+        factKeys.append(index)
         if latestFactTime.map({ fact.time > $0 }) ?? true { latestFactTime = fact.time }
     }
 
@@ -89,7 +90,14 @@ public struct ReplayLog: Sendable {
 
     /// The subscriptions in the log, sorted, optionally only one subscription id.
     public func keys(subscription: String? = nil) -> [Key] {
-        keyList.filter { subscription == nil || $0.subscription == subscription }.sorted()
+        keyIndices(subscription: subscription).map { keyList[$0] }
+    }
+
+    /// Indices into `keyList` in key order, optionally only one subscription id.
+    private func keyIndices(subscription: String?) -> [Int] {
+        keyList.indices
+            .filter { subscription == nil || keyList[$0].subscription == subscription }
+            .sorted { keyList[$0] < keyList[$1] }
     }
 
     /// Each subscription's facts in arrival order, subscriptions in key order: a counting sort of
@@ -107,9 +115,6 @@ public struct ReplayLog: Sendable {
             }
             count = facts.count
         }
-        return keyList.indices
-            .filter { subscription == nil || keyList[$0].subscription == subscription }
-            .sorted { keyList[$0] < keyList[$1] }
-            .map { (keyList[$0], ordered[start[$0]..<start[$0 + 1]]) }
+        return keyIndices(subscription: subscription).map { (keyList[$0], ordered[start[$0]..<start[$0 + 1]]) }
     }
 }
