@@ -34,12 +34,11 @@ struct LineOutput {
     /// whitespace between tokens (inside strings they are escaped), so spaces in their place keep
     /// it the same document on one line.
     mutating func writeLine(_ text: String) {
-        let start = buffer.count
-        buffer += text.utf8
-        for index in start..<buffer.count where buffer[index] == 0x0A || buffer[index] == 0x0D { buffer[index] = 0x20 }
-        buffer.append(0x0A)
-        lines += 1
-        if buffer.count >= 1 << 16 { _ = flush() }
+        writeLine { out in
+            let start = out.count
+            out += text.utf8
+            for index in start..<out.count where out[index] == 0x0A || out[index] == 0x0D { out[index] = 0x20 }
+        }
     }
 
     /// One line written by `body` straight into the buffer (no String in between); it must not
