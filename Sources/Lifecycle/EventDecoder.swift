@@ -6,12 +6,14 @@ public enum EventDecoder: Sendable {
     /// Upper bound for every identifier (event id, project, sad, subscription, …) in bytes.
     public static let maxIdentifierLength = 255
 
-    public static func decode(_ body: some Collection<UInt8>) throws(DecodingFailure) -> Event {
-        try withContiguousBytes(body) { buffer throws(DecodingFailure) in try decode(buffer) }
+    public static func decode(_ body: some Collection<UInt8>, addons: AddonCatalog? = nil) throws(DecodingFailure) -> Event {
+        try withContiguousBytes(body) { buffer throws(DecodingFailure) in try decode(buffer, addons: addons) }
     }
 
-    public static func decode(_ body: UnsafeRawBufferPointer) throws(DecodingFailure) -> Event {
-        try decode(UnsafeBufferPointer(start: body.baseAddress?.assumingMemoryBound(to: UInt8.self), count: body.count))
+    /// `addons`, when given, decodes each distinct `data.addon` once and shares its snapshot
+    /// (replay: a log repeats the catalog's few add-ons on every subscription).
+    public static func decode(_ body: UnsafeRawBufferPointer, addons: AddonCatalog? = nil) throws(DecodingFailure) -> Event {
+        try decode(UnsafeBufferPointer(start: body.baseAddress?.assumingMemoryBound(to: UInt8.self), count: body.count), addons: addons)
     }
 
     public static func decode(_ text: String) throws(DecodingFailure) -> Event {
@@ -25,7 +27,7 @@ public enum EventDecoder: Sendable {
 
     /// The whole body is validated in one scan that builds no tree; fields are then read from the
     /// tape and only they become Strings.
-    static func decode(_ body: UnsafeBufferPointer<UInt8>) throws(DecodingFailure) -> Event {
+    static func decode(_ body: UnsafeBufferPointer<UInt8>, addons: AddonCatalog? = nil) throws(DecodingFailure) -> Event {
         var scanner = JSONScanner(bytes: body, maxDepth: JSONParser.defaultMaxDepth, keepsDuplicateKeys: true)
         let tape: JSONTape
         do {
@@ -60,16 +62,16 @@ public enum EventDecoder: Sendable {
             throw root.wrongType("data", expected: "an object", got: dataValue)
         }
         let data = root.child("data", object: dataValue)
-        let payload = try decodePayload(known, data)
+        let payload = try decodePayload(known, data, addons: addons)
         return Event(id: id, type: type, time: time, project: project, payload: payload)
     }
 
-    static func decodePayload(_ type: EventType, _ data: FieldReader) throws(DecodingFailure) -> EventPayload {
+    static func decodePayload(_ type: EventType, _ data: FieldReader, addons: AddonCatalog?) throws(DecodingFailure) -> EventPayload {
         switch type {
         case .subscriptionAddonCreated:
             let sad = try data.identifier("id")
             let subscription = try data.identifier("subscription")
-            let addon = try decodeAddon(data.object("addon"))
+            let addon = try decodeAddon(data.object("addon"), catalog: addons)
             return .addonCreated(AddonCreated(subscriptionAddon: sad, subscription: subscription, addon: addon))
 
         case .invoicePaid:
@@ -119,6 +121,16 @@ public enum EventDecoder: Sendable {
         case .subscriptionEnded:
             return .subscriptionEnded(SubscriptionEnded(subscription: try data.identifier("id")))
         }
+    }
+
+    static func decodeAddon(_ addon: FieldReader, catalog: AddonCatalog?) throws(DecodingFailure) -> AddonSnapshot {
+        guard let catalog else { return try decodeAddon(addon) }
+        // In a compact body the object's bytes are its compact text, and they alone decide the
+        // snapshot (the document's hazards were checked first): a text seen before is not decoded.
+        if addon.tape.isCompact, let known = catalog.snapshot(text: UnsafeRawBufferPointer(addon.tape.span(addon.object))) {
+            return known
+        }
+        return catalog.intern(try decodeAddon(addon))
     }
 
     static func decodeAddon(_ addon: FieldReader) throws(DecodingFailure) -> AddonSnapshot {

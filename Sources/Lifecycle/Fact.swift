@@ -32,7 +32,7 @@ public struct Fact: Sendable, Hashable, Codable {
     }
 
     /// The fact of an event; nil for ignored types.
-    public init?(event: Event) {
+    public init?(event: consuming Event) {
         let id = event.id
         switch event.payload {
         case .addonCreated(let p):

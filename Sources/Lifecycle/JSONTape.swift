@@ -64,7 +64,8 @@ struct JSONTape {
         }
     }
 
-    /// The raw bytes of a string's content (escapes not resolved) or of a number's literal.
+    /// The raw bytes of a string's content (escapes not resolved), of a number's literal, or of a
+    /// container from its opening bracket to its closing one.
     func span(_ i: Int) -> UnsafeBufferPointer<UInt8> {
         let node = nodes[i]
         return UnsafeBufferPointer(rebasing: bytes[Int(node.start)..<Int(node.end)])
@@ -183,7 +184,7 @@ struct JSONTape {
     /// input when it was compact already (an export line is), else built through the tree.
     func compactText(at i: Int) -> String {
         guard isCompact else { return value(at: i).jsonString }
-        return String(decoding: bytes[Int(nodes[i].start)..<Int(nodes[i].end)], as: UTF8.self)
+        return String(decoding: span(i), as: UTF8.self)
     }
 
     /// Resolves the escapes of string content the scanner has already validated.

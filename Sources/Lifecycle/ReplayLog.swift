@@ -20,12 +20,12 @@ public struct ReplayLog: Sendable {
     /// hundreds of thousands of subscriptions with a handful of facts each.
     private var facts: [Fact] = []
     private var factKeys: [Int32] = []
-    private var keyIndex: [Key: Int32] = [:]
     private var keyList: [Key] = []
-    /// One copy of each distinct add-on snapshot: an add-on of the catalog arrives with the same
-    /// `data.addon` for every subscription it is attached to.
-    private var snapshots = Set<AddonSnapshot>()
-    private var seen = Set<String>()
+    private var keyIndex = HashIndex()
+    /// Every event id seen, in a table of their hashes (millions of ids: `Set<String>` hashes
+    /// each with SipHash and was a tenth of the replay's time).
+    private var seenIDs: [String] = []
+    private var seenIndex: HashIndex
     /// Lines that decoded to an event, duplicates and ignored types included.
     public private(set) var events = 0
     public private(set) var duplicates = 0
@@ -39,34 +39,41 @@ public struct ReplayLog: Sendable {
     /// copied and rehashed as it grows. Pages reserved and never used cost nothing.
     public init(keepsEventTypes: Bool = false, expectedEvents: Int = 0) {
         self.keepsEventTypes = keepsEventTypes
-        seen.reserveCapacity(expectedEvents)
+        seenIndex = HashIndex(minimumCapacity: expectedEvents)
+        seenIDs.reserveCapacity(expectedEvents)
         facts.reserveCapacity(expectedEvents)
         factKeys.reserveCapacity(expectedEvents)
     }
 
-    public mutating func add(_ event: Event) {
+    /// Adds an event; a later event with an id already seen only counts as a duplicate. Pass
+    /// events decoded with one `AddonCatalog` to keep each distinct add-on snapshot once.
+    public mutating func add(_ event: consuming Event) {
         events += 1
-        guard seen.insert(event.id).inserted else {
+        let idHash = ByteHash.hash(event.id)
+        if seenIndex.find(hash: idHash, where: { seenIDs[$0] == event.id }) != nil {
             duplicates += 1
             return
         }
-        guard var fact = Fact(event: event) else { return }
-        if case .addonCreated(let sad, let addon) = fact.kind {
-            fact.kind = .addonCreated(subscriptionAddon: sad, addon: snapshots.insert(addon).memberAfterInsert)
-        }
+        seenIndex.insert(hash: idHash, position: seenIDs.count)
+        seenIDs.append(event.id)
         if keepsEventTypes { eventTypes[event.id] = event.type }
-        let key = Key(project: event.project, subscription: fact.subscription)
-        let index: Int32
-        if let known = keyIndex[key] {
-            index = known
-        } else {
-            index = Int32(keyList.count)
-            keyIndex[key] = index
-            keyList.append(key)
-        }
+        let project = event.project
+        guard let fact = Fact(event: event) else { return }
+        let index = keyIndex(project: project, subscription: fact.subscription)
+        if latestFactTime.map({ fact.time > $0 }) ?? true { latestFactTime = fact.time }
         facts.append(fact)
         factKeys.append(index)
-        if latestFactTime.map({ fact.time > $0 }) ?? true { latestFactTime = fact.time }
+    }
+
+    /// The index of (project, subscription) in `keyList`, added if new.
+    private mutating func keyIndex(project: String, subscription: String) -> Int32 {
+        let hash = ByteHash.combine(ByteHash.hash(project), ByteHash.hash(subscription))
+        if let known = keyIndex.find(hash: hash, where: { keyList[$0].subscription == subscription && keyList[$0].project == project }) {
+            return Int32(known)
+        }
+        keyIndex.insert(hash: hash, position: keyList.count)
+        keyList.append(Key(project: project, subscription: subscription))
+        return Int32(keyList.count - 1)
     }
 
     /// Every add-on's state at `now`, by subscription in key order and add-on id within it.
@@ -101,20 +108,21 @@ public struct ReplayLog: Sendable {
     }
 
     /// Each subscription's facts in arrival order, subscriptions in key order: a counting sort of
-    /// the flat list by key.
-    func groups(subscription: String? = nil) -> [(key: Key, facts: ArraySlice<Fact>)] {
+    /// the flat list's positions by key. Positions, not facts: a sorted copy of every fact would be
+    /// the largest allocation of a replay, and fresh pages cost more than the sort.
+    func groups(subscription: String? = nil) -> LazyMapSequence<[Int], (key: Key, facts: LazyMapSequence<ArraySlice<Int32>, Fact>)> {
         var start = [Int](repeating: 0, count: keyList.count + 1)
         for k in factKeys { start[Int(k) + 1] += 1 }
         for k in keyList.indices { start[k + 1] += start[k] }
-        // The slots of the keys partition 0..<count, so every element is initialized once.
-        let ordered = [Fact](unsafeUninitializedCapacity: facts.count) { buffer, count in
-            var slot = start
-            for (fact, k) in zip(facts, factKeys) {
-                (buffer.baseAddress! + slot[Int(k)]).initialize(to: fact)
-                slot[Int(k)] += 1
-            }
-            count = facts.count
+        var slot = start
+        var ordered = [Int32](repeating: 0, count: facts.count)
+        for (position, k) in factKeys.enumerated() {
+            ordered[slot[Int(k)]] = Int32(position)
+            slot[Int(k)] += 1
         }
-        return keyIndices(subscription: subscription).map { (keyList[$0], ordered[start[$0]..<start[$0 + 1]]) }
+        let facts = facts
+        return keyIndices(subscription: subscription).lazy.map { k in
+            (keyList[k], ordered[start[k]..<start[k + 1]].lazy.map { facts[Int($0)] })
+        }
     }
 }

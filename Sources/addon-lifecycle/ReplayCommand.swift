@@ -81,12 +81,13 @@ struct ReplayCommand: AsyncParsableCommand {
         Self.growHeapInLargeSteps()
         // Events are 200–500 bytes a line: size / 256 sizes the log's storage for all of them.
         var log = ReplayLog(keepsEventTypes: trace, expectedEvents: (reader.size ?? 0) / 256)
+        let addons = AddonCatalog()
         var invalid = 0
         let progress = Progress(label: "replayed", total: reader.size)
         while let line = reader.next() {
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
             do {
-                log.add(try EventDecoder.decode(line))
+                log.add(try EventDecoder.decode(line, addons: addons))
             } catch {
                 invalid += 1
                 FileHandle.standardError.write(Data("line \(reader.number): \(error)\n".utf8))

@@ -5,7 +5,8 @@ import Testing
 /// Time-bounded fuzzing of the envelope decoder (FUZZ_SECONDS, default 10; the seed is printed so a
 /// failure can be replayed with FUZZ_SEED). Valid events of every type are mutated byte-wise and
 /// token-wise; whatever comes out, the decoder answers with an event that keeps the ingest's
-/// promises or with a typed 400/422 failure, never a trap, and the same input always gets the same answer.
+/// promises or with a typed 400/422 failure, never a trap, and the same input always gets the same answer,
+/// with or without an `AddonCatalog`.
 @Suite struct DecoderFuzzTests {
     static let seeds: [[UInt8]] = [
         Fixture.created("evt_01", at: "2025-12-15T10:30:00Z", sad: "sad_1", addon: Fixture.asiaPacific10GB),
@@ -56,11 +57,14 @@ import Testing
         let deadline = Date().addingTimeInterval(seconds)
         var runs = 0
         var accepted = 0
+        let catalog = AddonCatalog()
         while Date() < deadline || runs < 1_000 {
             runs += 1
             let input = Self.mutate(Self.seeds.randomElement(using: &rng)!, using: &rng)
             let first = Result { () throws(DecodingFailure) -> Event in try EventDecoder.decode(input) }
-            let second = Result { () throws(DecodingFailure) -> Event in try EventDecoder.decode(input) }
+            // Again through the catalog replay uses, shared by all inputs: a snapshot it hands
+            // back must be exactly the one a fresh decode builds, and no error may be skipped.
+            let second = Result { () throws(DecodingFailure) -> Event in try EventDecoder.decode(input, addons: catalog) }
             switch (first, second) {
             case (.success(let event), .success(let again)):
                 accepted += 1

@@ -41,6 +41,38 @@ import Lifecycle
         }
     }
 
+    /// Replay's catalog decodes each add-on text once and hands the same snapshot back; another
+    /// text, or the same add-on spelled otherwise, is decoded on its own.
+    @Test func theCatalogSharesEqualAddonsOnly() throws {
+        let catalog = AddonCatalog()
+        func addon(_ body: JSONValue) throws -> AddonSnapshot {
+            guard case .addonCreated(let created) = try EventDecoder.decode(body.jsonBytes, addons: catalog).payload else {
+                throw DecodingFailure.malformed(message: "wrong payload")
+            }
+            return created.addon
+        }
+        let first = try addon(Fixture.created("evt_1", at: "2025-12-15T10:30:00Z", sad: "sad_1", addon: Fixture.japan5GB))
+        let again = try addon(Fixture.created("evt_2", at: "2025-12-16T10:30:00Z", sad: "sad_2", addon: Fixture.japan5GB, subscription: "sub_2"))
+        #expect(again == first)
+        #expect(catalog.count == 1)
+
+        let cheaper = Fixture.created("evt_3", at: "2025-12-16T10:30:00Z", sad: "sad_3", addon: Fixture.japan5GB)
+            .replacing("data.addon.price.amount", with: 999)
+        #expect(try addon(cheaper).price.amount == 999)
+        #expect(catalog.count == 2)
+
+        let longer = Fixture.created("evt_4", at: "2025-12-16T10:30:00Z", sad: "sad_4", addon: Fixture.japan5GB)
+            .replacing("data.addon.validity.value", with: .number(JSONNumber(literal: "14.0")!))
+        #expect(try addon(longer).rawText.contains("14.0"))
+        #expect(catalog.count == 3)
+
+        // An invalid add-on is never kept, so its text fails again.
+        let invalid = Fixture.created("evt_5", at: "2025-12-16T10:30:00Z", sad: "sad_5", addon: Fixture.japan5GB)
+            .replacing("data.addon.validity.unit", with: "fortnight")
+        for _ in 0..<2 { #expect(throws: DecodingFailure.self) { try addon(invalid) } }
+        #expect(catalog.count == 3)
+    }
+
     @Test func decodesNullValidityAndCoverage() throws {
         let event = try Fixture.event(Fixture.created("evt_1", at: "2025-12-15T10:30:00Z", sad: "sad_1", addon: Fixture.roamingTopUp))
         guard case .addonCreated(let created) = event.payload else { Issue.record("wrong payload"); return }
