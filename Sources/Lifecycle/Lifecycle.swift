@@ -16,54 +16,52 @@ public enum Lifecycle: Sendable {
         ordered.sort(by: Fact.logicalOrder)
 
         // The earliest creation wins; its data is the snapshot.
-        var inputs: [String: AddonInputs] = [:]
-        var sadsBySubscription: [String: [String]] = [:]
+        var inputs = AddonInputsList()
         for fact in ordered {
-            guard case .addonCreated(let sad, let addon) = fact.kind, inputs[sad] == nil else { continue }
-            inputs[sad] = AddonInputs(id: sad, subscription: fact.subscription, addon: addon, createdAt: fact.time)
-            sadsBySubscription[fact.subscription, default: []].append(sad)
+            guard case .addonCreated(let sad, let addon) = fact.kind, !inputs.contains(sad: sad) else { continue }
+            inputs.append(AddonInputs(id: sad, subscription: fact.subscription, addon: addon, createdAt: fact.time))
         }
 
         // In logical order, the first qualifying fact is the earliest one.
-        var periodEnds: [String: [Instant]] = [:]
+        var periodEnds = PeriodEnds()
         for fact in ordered {
-            var sameSubscription: [String] { sadsBySubscription[fact.subscription] ?? [] }
             switch fact.kind {
             case .addonCreated:
                 break
             case .invoicePaid(_, let sads):
-                for sad in sads where inputs[sad]?.subscription == fact.subscription && inputs[sad]?.paidAt == nil {
-                    inputs[sad]?.paidAt = fact.time
+                for sad in sads {
+                    inputs.update(sad: sad) { input in
+                        if input.subscription == fact.subscription && input.paidAt == nil { input.paidAt = fact.time }
+                    }
                 }
             case .networkLatched(let country), .usageStarted(let country):
                 let trigger: ActivationTrigger = if case .networkLatched = fact.kind { .networkLatch } else { .usageStarted }
-                for sad in sameSubscription {
-                    guard let input = inputs[sad], input.addon.activationTrigger == trigger,
-                          input.triggeredAt == nil, fact.time >= input.createdAt,
-                          input.addon.covers(country: country)
-                    else { continue }
-                    inputs[sad]?.triggeredAt = fact.time
+                inputs.update(subscription: fact.subscription) { input in
+                    guard input.addon.activationTrigger == trigger, input.triggeredAt == nil,
+                          fact.time >= input.createdAt, input.addon.covers(country: country)
+                    else { return }
+                    input.triggeredAt = fact.time
                 }
             case .periodEnded(_, _, let end):
-                periodEnds[fact.subscription, default: []].append(end)
+                periodEnds.append(end, subscription: fact.subscription)
             case .addonCanceled(let sad):
-                guard let input = inputs[sad], input.subscription == fact.subscription,
-                      input.canceledAt == nil, fact.time >= input.createdAt
-                else { continue }
-                inputs[sad]?.canceledAt = fact.time
+                inputs.update(sad: sad) { input in
+                    guard input.subscription == fact.subscription, input.canceledAt == nil, fact.time >= input.createdAt
+                    else { return }
+                    input.canceledAt = fact.time
+                }
             case .subscriptionEnded:
-                for sad in sameSubscription {
-                    guard let input = inputs[sad], input.subscriptionEndedAt == nil, fact.time >= input.createdAt
-                    else { continue }
-                    inputs[sad]?.subscriptionEndedAt = fact.time
+                inputs.update(subscription: fact.subscription) { input in
+                    guard input.subscriptionEndedAt == nil, fact.time >= input.createdAt else { return }
+                    input.subscriptionEndedAt = fact.time
                 }
             }
         }
 
-        let schedules = inputs.values.map { input in
+        let schedules = inputs.items.map { input in
             AddonSchedule(input) { activatedAt in
                 // Period facts sit at their end instant, so this list is already ascending.
-                periodEnds[input.subscription]?.first { $0 > activatedAt }
+                periodEnds.first(after: activatedAt, subscription: input.subscription)
             }
         }
         return SubscriptionState(schedules: schedules, now: now)

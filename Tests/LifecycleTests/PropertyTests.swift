@@ -89,6 +89,20 @@ import Lifecycle
         }
     }
 
+    /// Past 16 add-ons the full fold finds them through dictionaries instead of by comparison;
+    /// the indexed fold must still agree at every instant.
+    @Test func wideFoldsAgreeWithTheIndexedFold() async {
+        await propertyCheck(count: 40, input: RandomScenario.wideGenerator) { scenario in
+            let set = FactSet(scenario.facts)
+            #expect(Set(scenario.facts.compactMap { fact -> String? in
+                if case .addonCreated(let sad, _) = fact.kind { return sad } else { return nil }
+            }).count > 12)
+            for now in scenario.nows.enumerated().filter({ $0.offset % 8 == 0 }).map(\.element) {
+                #expect(set.evaluate(now: now) == Lifecycle.evaluate(facts: scenario.facts, now: now))
+            }
+        }
+    }
+
     @Test func incrementalFoldEqualsFullFoldAfterEveryFact() async {
         await propertyCheck(count: Self.count, input: RandomScenario.generator) { scenario in
             var set = FactSet()

@@ -22,6 +22,19 @@ struct RandomScenario: Sendable, CustomStringConvertible {
         RandomScenario.make(using: &rng)
     }
 
+    /// Twelve scenarios side by side (ids made distinct): 12 to 48 add-ons in one fold, so the
+    /// fold's lists go past their linear size.
+    static let wideGenerator = Generator<RandomScenario, Shrink.None<RandomScenario>> { rng in
+        var facts: [Fact] = []
+        var nows = Set<Instant>()
+        for k in 0..<12 {
+            let part = RandomScenario.make(using: &rng)
+            facts += part.facts.map { $0.renamed(suffix: "_\(k)") }
+            nows.formUnion(part.nows)
+        }
+        return RandomScenario(facts: facts.shuffled(using: &rng), nows: nows.sorted())
+    }
+
     static func make(using rng: inout some RandomNumberGenerator) -> RandomScenario {
         func time() -> Instant {
             base.advanced(byMicroseconds: Int64.random(in: 0...240, using: &rng) * 6 * hour)
@@ -80,5 +93,18 @@ struct RandomScenario: Sendable, CustomStringConvertible {
             nows.insert(base.advanced(byMicroseconds: Int64.random(in: -24...(24 * 800), using: &rng) * hour))
         }
         return RandomScenario(facts: facts.shuffled(using: &rng), nows: nows.sorted())
+    }
+}
+
+extension Fact {
+    /// The same fact with `suffix` added to its event id and every sad it names.
+    func renamed(suffix: String) -> Fact {
+        let kind: Kind = switch self.kind {
+        case .addonCreated(let sad, let addon): .addonCreated(subscriptionAddon: sad + suffix, addon: addon)
+        case .invoicePaid(let invoice, let sads): .invoicePaid(invoice: invoice, subscriptionAddons: sads.map { $0 + suffix })
+        case .addonCanceled(let sad): .addonCanceled(subscriptionAddon: sad + suffix)
+        default: self.kind
+        }
+        return Fact(eventID: eventID + suffix, time: time, subscription: subscription, kind: kind)
     }
 }
