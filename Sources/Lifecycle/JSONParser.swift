@@ -206,6 +206,7 @@ struct JSONScanner {
     /// once an object grows, so a hostile object with 40 000 keys costs milliseconds, not seconds.
     /// `seenHashes` has a bit per key hash seen in this object: a plain key whose bit is clear
     /// cannot be a duplicate of a plain key, and most keys are decided by that bit alone.
+    @inline(__always)
     private func isDuplicate(
         key: Int, in object: Int, members: Int, seenHashes: inout UInt64, seen: inout Set<String>?
     ) -> Bool {

@@ -27,7 +27,8 @@ struct JSONTape {
         var next: Int32
         /// Containers: the number of children (members for objects).
         var count: Int32 = 0
-        /// Plain object keys: `JSONTape.hash` of the key (the duplicate check compares these first).
+        /// Plain object keys: `JSONTape.hash` of the key (the duplicate check and `member` compare
+        /// these first).
         var hash: UInt32 = 0
     }
 
@@ -88,6 +89,7 @@ struct JSONTape {
 
     /// A 6-bit hash of a key from its length and three of its bytes: constant time, and distinct
     /// for the keys of typical objects, which differ in length or in those bytes.
+    @inline(__always)
     static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
         guard let first = bytes.first, let last = bytes.last else { return 0 }
         let second = bytes.count > 1 ? bytes[1] : 0
@@ -149,11 +151,14 @@ struct JSONTape {
         }
     }
 
-    /// The value of the first member named `key` in object `i`, if any.
+    /// The value of the first member named `key` in object `i`, if any. Plain keys carry their
+    /// hash, so only a key with the same hash (or one that is not plain) is compared.
     func member(_ key: StaticString, in i: Int) -> Int? {
+        let hash = JSONTape.hash(UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
         var k = i + 1
         for _ in 0..<nodes[i].count {
-            if equals(k, key) { return k + 1 }
+            let node = nodes[k]
+            if node.hash == hash || !node.isPlain, equals(k, key) { return k + 1 }
             k = Int(nodes[k + 1].next)
         }
         return nil
