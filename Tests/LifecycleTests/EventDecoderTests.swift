@@ -41,6 +41,16 @@ import Lifecycle
         }
     }
 
+    /// Keys are found by their value, not their spelling: escaped keys are read like plain ones.
+    @Test func escapedKeysAreFoundLikePlainOnes() throws {
+        let body = Fixture.invoicePaid("evt_1", at: "2025-12-15T10:31:00Z", sads: ["sad_1"]).jsonString
+        let escaped = body.replacing(#""id":"evt_1""#, with: #""\u0069d":"evt_1""#)
+            .replacing(#""type":"#, with: #""typ\u0065":"#)
+            .replacing(#""subscriptionAddon":"#, with: #""subscription\u0041ddon":"#)
+        #expect(escaped.contains(#"\u0069d"#) && escaped.contains(#"\u0041ddon"#))
+        #expect(try EventDecoder.decode(escaped) == EventDecoder.decode(body))
+    }
+
     /// Replay's catalog decodes each add-on text once and hands the same snapshot back; another
     /// text, or the same add-on spelled otherwise, is decoded on its own.
     @Test func theCatalogSharesEqualAddonsOnly() throws {
