@@ -35,6 +35,13 @@ struct HashIndex: Sendable {
         }
     }
 
+    /// Loads the first slot `find(hash:)` would read and returns something of it: a batch of
+    /// lookups touches all its slots first, so their cache misses overlap.
+    func touch(hash: UInt64) -> UInt32 {
+        guard !slots.isEmpty else { return 0 }
+        return slots[Int(Self.tag(hash)) & (slots.count - 1)].tag
+    }
+
     /// Adds `position` under `hash`; the caller has checked it is not there yet.
     mutating func insert(hash: UInt64, position: Int) {
         if (count + 1) * 2 > slots.count { resize(to: Self.capacity(for: count + 1)) }

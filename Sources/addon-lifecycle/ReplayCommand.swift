@@ -84,10 +84,17 @@ struct ReplayCommand: AsyncParsableCommand {
         let addons = AddonCatalog()
         var invalid = 0
         let progress = Progress(label: "replayed", total: reader.size)
+        // Added in batches: see `ReplayLog.add(contentsOf:)`.
+        var batch: [Event] = []
+        batch.reserveCapacity(64)
         while let line = reader.next() {
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
             do {
-                log.add(try EventDecoder.decode(line, addons: addons))
+                batch.append(try EventDecoder.decode(line, addons: addons))
+                if batch.count == 64 {
+                    log.add(contentsOf: batch)
+                    batch.removeAll(keepingCapacity: true)
+                }
             } catch {
                 invalid += 1
                 FileHandle.standardError.write(Data("line \(reader.number): \(error)\n".utf8))
@@ -95,6 +102,7 @@ struct ReplayCommand: AsyncParsableCommand {
             }
             if reader.number % 65_536 == 0 { progress?.update(count: log.events, done: reader.bytesRead) }
         }
+        log.add(contentsOf: batch)
         progress?.finish(count: log.events)
         if invalid > 0 { summary("skipped \(invalid) invalid lines") }
         return log
