@@ -1,5 +1,3 @@
-import Foundation
-
 /// An open-addressing table from hashes to positions in the caller's own list, for sets and maps
 /// of millions of entries: the keys stay in the caller's list and the table holds 8 bytes per
 /// entry, so growing it never rehashes a key. The caller decides what a match is, so a hash
@@ -60,27 +58,10 @@ struct HashIndex: Sendable {
 
     private mutating func resize(to capacity: Int) {
         let old = slots
-        slots = Array(unsafeUninitializedCapacity: capacity) { table, count in
-            Self.adviseHugePages(UnsafeMutableRawBufferPointer(table))
-            table.initialize(repeating: Slot(tag: 0, position: -1))
-            count = capacity
-        }
+        slots = Array(repeating: Slot(tag: 0, position: -1), count: capacity)
         slots.withUnsafeMutableBufferPointer { table in
             for slot in old where slot.position >= 0 { Self.place(slot, in: table) }
         }
-    }
-
-    /// A table of millions of entries is probed at random, so with 4 KiB pages nearly every probe
-    /// also misses the TLB. Asked before the memory is first touched, Linux backs it with 2 MiB
-    /// pages where it can (measured: a third less time in replay's event-id lookups). Advice only.
-    private static func adviseHugePages(_ memory: UnsafeMutableRawBufferPointer) {
-        #if os(Linux)
-        let huge = 2 << 20
-        guard let base = memory.baseAddress, memory.count >= 2 * huge else { return }
-        let start = (Int(bitPattern: base) + huge - 1) & ~(huge - 1)
-        let end = (Int(bitPattern: base) + memory.count) & ~(huge - 1)
-        _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_HUGEPAGE)
-        #endif
     }
 
     private static func place(_ slot: Slot, in table: UnsafeMutableBufferPointer<Slot>) {
