@@ -87,7 +87,7 @@ public struct ReplayLog: Sendable {
         if keepsEventTypes { eventTypes[event.id] = event.type }
         let project = event.project
         let subscription = event.subscription
-        guard let fact = Fact(event: event) else { return }
+        guard var fact = Fact(event: event) else { return }
         // The fact's subscription is the event's (`Event.subscription` is derived from the payload).
         let hash = if let keyHash, subscription == fact.subscription {
             keyHash
@@ -95,6 +95,9 @@ public struct ReplayLog: Sendable {
             Self.keyHash(project: project, subscription: fact.subscription)
         }
         let index = keyIndex(project: project, subscription: fact.subscription, hash: hash)
+        // One copy of each subscription id for all its facts (ids are usually too long to be
+        // stored inline), which also lets the fold compare them by identity.
+        fact.subscription = keyList[Int(index)].subscription
         if latestFactTime.map({ fact.time > $0 }) ?? true { latestFactTime = fact.time }
         facts.append(fact)
         factKeys.append(index)
