@@ -28,8 +28,10 @@ enum ByteHash {
     }
 
     static func hash(_ string: String) -> UInt64 {
-        var string = string
-        return string.withUTF8 { hash(UnsafeRawBufferPointer($0)) }
+        // Native strings are contiguous UTF-8: read in place, no copy to count.
+        if let hash = string.utf8.withContiguousStorageIfAvailable({ hash(UnsafeRawBufferPointer($0)) }) { return hash }
+        var copy = string
+        return copy.withUTF8 { hash(UnsafeRawBufferPointer($0)) }
     }
 
     /// Two hashes as one (for a key of two strings).

@@ -91,10 +91,7 @@ struct ReplayCommand: AsyncParsableCommand {
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
             do {
                 batch.append(try EventDecoder.decode(line, addons: addons))
-                if batch.count == 64 {
-                    log.add(contentsOf: batch)
-                    batch.removeAll(keepingCapacity: true)
-                }
+                if batch.count == 64 { log.add(contentsOf: &batch) }
             } catch {
                 invalid += 1
                 FileHandle.standardError.write(Data("line \(reader.number): \(error)\n".utf8))
@@ -102,7 +99,7 @@ struct ReplayCommand: AsyncParsableCommand {
             }
             if reader.number % 65_536 == 0 { progress?.update(count: log.events, done: reader.bytesRead) }
         }
-        log.add(contentsOf: batch)
+        log.add(contentsOf: &batch)
         progress?.finish(count: log.events)
         if invalid > 0 { summary("skipped \(invalid) invalid lines") }
         return log

@@ -48,7 +48,9 @@ import Testing
         for size in [1, 2, 4, events.count] {
             var batched = ReplayLog(expectedEvents: 4)
             for start in stride(from: 0, to: events.count, by: size) {
-                batched.add(contentsOf: Array(events[start..<min(start + size, events.count)]))
+                var batch = Array(events[start..<min(start + size, events.count)])
+                batched.add(contentsOf: &batch)
+                #expect(batch.isEmpty)
             }
             #expect(Self.summary(batched) == expected, "batches of \(size)")
         }
