@@ -31,30 +31,40 @@ struct ReplayLogBench: ParsableCommand {
         FileHandle.standardOutput.write(Data(out))
     }
 
+    /// An id shaped like the provider's (`sub_0SNlurA049MEWV2gSfSxi00xlPIi`): a type prefix and
+    /// 28 characters, so ids are as long as in a real log (too long to be stored inline, as they
+    /// would be at 15 bytes or less).
+    static func id(_ type: String, _ kind: String, _ index: Int) -> String {
+        let digits = String(index)
+        return type + "_0SNlur" + kind + String(repeating: "0", count: max(0, 22 - kind.count - digits.count)) + digits
+    }
+
     static func events(for index: Int) -> [String] {
-        let sub = "sub_\(index)"
+        let sub = id("sub", "", index)
+        let pass = id("sad", "pass", index)
+        let topUp = id("sad", "top", index)
         let day = 10 + index % 18
-        func envelope(_ id: String, _ type: String, _ time: String, _ data: String) -> String {
-            #"{"object":"event","id":"\#(id)_\#(index)","type":"\#(type)","time":"\#(time)","project":"bench","specversion":"1.0","source":"https://api.gigs.com","datacontenttype":"application/json","data":\#(data)}"#
+        func envelope(_ kind: String, _ type: String, _ time: String, _ data: String) -> String {
+            #"{"object":"event","id":"\#(id("evt", kind, index))","type":"\#(type)","time":"\#(time)","project":"bench","specversion":"1.0","source":"https://api.gigs.com","datacontenttype":"application/json","data":\#(data)}"#
         }
         var lines = [
-            envelope("evt_pass", "com.gigs.subscriptionAddon.created", "2025-12-\(day)T10:30:00Z",
-                     #"{"object":"subscriptionAddon","id":"sad_pass_\#(index)","subscription":"\#(sub)","addon":{"object":"addon","id":"add_eu","name":"1GB Europe Week Pass","type":"topUp","activationTrigger":"networkLatch","coverage":{"object":"coverage","id":"cp_eu","countries":["DE","FR","IT","ES","PL","NL"],"name":"Europe Zone 1"},"validity":{"unit":"day","value":7},"allowances":{"dataBytes":1000000000,"voiceSeconds":null,"smsMessages":null},"price":{"amount":499,"currency":"USD"}}}"#),
-            envelope("evt_paid", "com.gigs.invoice.paid", "2025-12-\(day)T10:31:00Z",
-                     #"{"object":"invoice","id":"inv_\#(index)","subscription":"\#(sub)","lineItems":[{"subscriptionAddon":"sad_pass_\#(index)"}]}"#),
-            envelope("evt_latch", "com.gigs.network.latched", "2025-12-\(day + 1)T08:00:00Z",
+            envelope("pass", "com.gigs.subscriptionAddon.created", "2025-12-\(day)T10:30:00Z",
+                     #"{"object":"subscriptionAddon","id":"\#(pass)","subscription":"\#(sub)","addon":{"object":"addon","id":"add_eu","name":"1GB Europe Week Pass","type":"topUp","activationTrigger":"networkLatch","coverage":{"object":"coverage","id":"cp_eu","countries":["DE","FR","IT","ES","PL","NL"],"name":"Europe Zone 1"},"validity":{"unit":"day","value":7},"allowances":{"dataBytes":1000000000,"voiceSeconds":null,"smsMessages":null},"price":{"amount":499,"currency":"USD"}}}"#),
+            envelope("paid", "com.gigs.invoice.paid", "2025-12-\(day)T10:31:00Z",
+                     #"{"object":"invoice","id":"\#(id("inv", "", index))","subscription":"\#(sub)","lineItems":[{"subscriptionAddon":"\#(pass)"}]}"#),
+            envelope("latch", "com.gigs.network.latched", "2025-12-\(day + 1)T08:00:00Z",
                      #"{"subscription":"\#(sub)","country":"\#(index % 3 == 0 ? "JP" : "DE")","provider":"p15"}"#),
-            envelope("evt_topup", "com.gigs.subscriptionAddon.created", "2025-12-\(day)T00:00:00Z",
-                     #"{"object":"subscriptionAddon","id":"sad_top_\#(index)","subscription":"\#(sub)","addon":{"object":"addon","id":"add_top","name":"Top-up","type":"topUp","activationTrigger":"creation","coverage":null,"validity":null,"allowances":{"dataBytes":1000000000,"voiceSeconds":null,"smsMessages":null},"price":{"amount":0,"currency":"USD"}}}"#),
-            envelope("evt_period", "com.gigs.subscription.periodEnded", "2026-01-01T00:00:00Z",
+            envelope("topup", "com.gigs.subscriptionAddon.created", "2025-12-\(day)T00:00:00Z",
+                     #"{"object":"subscriptionAddon","id":"\#(topUp)","subscription":"\#(sub)","addon":{"object":"addon","id":"add_top","name":"Top-up","type":"topUp","activationTrigger":"creation","coverage":null,"validity":null,"allowances":{"dataBytes":1000000000,"voiceSeconds":null,"smsMessages":null},"price":{"amount":0,"currency":"USD"}}}"#),
+            envelope("period", "com.gigs.subscription.periodEnded", "2026-01-01T00:00:00Z",
                      #"{"subscription":"\#(sub)","period":{"number":1,"start":"2025-12-01T00:00:00Z","end":"2026-01-01T00:00:00Z"}}"#),
         ]
         if index % 5 == 0 {
-            lines.append(envelope("evt_cancel", "com.gigs.subscriptionAddon.canceled", "2025-12-\(day + 1)T00:00:00Z",
-                                  #"{"object":"subscriptionAddon","id":"sad_pass_\#(index)","subscription":"\#(sub)"}"#))
+            lines.append(envelope("cancel", "com.gigs.subscriptionAddon.canceled", "2025-12-\(day + 1)T00:00:00Z",
+                                  #"{"object":"subscriptionAddon","id":"\#(pass)","subscription":"\#(sub)"}"#))
         }
         if index % 7 == 0 {
-            lines.append(envelope("evt_ended", "com.gigs.subscription.ended", "2025-12-\(day)T12:00:00Z",
+            lines.append(envelope("ended", "com.gigs.subscription.ended", "2025-12-\(day)T12:00:00Z",
                                   #"{"object":"subscription","id":"\#(sub)","status":"ended"}"#))
         }
         return lines
