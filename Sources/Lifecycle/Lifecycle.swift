@@ -12,7 +12,13 @@ public enum Lifecycle: Sendable {
     /// so folding one subscription's facts or a whole log gives the same add-on states.
     public static func evaluate(facts: some Sequence<Fact>, now: Instant) -> SubscriptionState {
         // Dedup before sorting: sorting first would let the earliest copy win instead of the first.
-        var ordered = Fact.firstOfEachEvent(facts)
+        evaluate(distinctFacts: Fact.firstOfEachEvent(facts), now: now)
+    }
+
+    /// `evaluate` for facts whose event ids are already distinct (a replay log keeps the first
+    /// fact of each id as it reads them).
+    static func evaluate(distinctFacts: [Fact], now: Instant) -> SubscriptionState {
+        var ordered = distinctFacts
         ordered.sort(by: Fact.logicalOrder)
 
         // The earliest creation wins; its data is the snapshot.

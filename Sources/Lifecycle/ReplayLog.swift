@@ -132,10 +132,11 @@ public struct ReplayLog: Sendable {
         // As of the log's end (the default) every fact is known: no filtering.
         let cutoff = knownBy.flatMap { cutoff in cutoff >= (latestFactTime ?? cutoff) ? nil : cutoff }
         return groups(subscription: subscription).lazy.map { key, facts in
+            // `add` kept one fact per event id.
             let state = if let cutoff {
-                Lifecycle.evaluate(facts: facts.filter { $0.time <= cutoff }, now: now)
+                Lifecycle.evaluate(distinctFacts: facts.filter { $0.time <= cutoff }, now: now)
             } else {
-                Lifecycle.evaluate(facts: facts, now: now)
+                Lifecycle.evaluate(distinctFacts: Array(facts), now: now)
             }
             return (key, state.sortedAddons)
         }
