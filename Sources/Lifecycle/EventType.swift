@@ -1,3 +1,5 @@
+import Foundation
+
 /// The event types the lifecycle understands. Anything else is stored and marked ignored.
 public enum EventType: String, Sendable, Hashable, Codable, CaseIterable {
     case subscriptionAddonCreated = "com.gigs.subscriptionAddon.created"
@@ -12,7 +14,9 @@ public enum EventType: String, Sendable, Hashable, Codable, CaseIterable {
     /// The type spelled by these bytes, compared without building a String (the decoder reads
     /// a type per event).
     init?(utf8 bytes: UnsafeBufferPointer<UInt8>) {
-        guard let match = Self.spellings.first(where: { $0.utf8.count == bytes.count && $0.utf8.elementsEqual(bytes) }) else { return nil }
+        guard let base = bytes.baseAddress, let match = Self.spellings.first(where: { spelling in
+            spelling.utf8.count == bytes.count && spelling.utf8.withUnsafeBufferPointer { memcmp($0.baseAddress!, base, bytes.count) == 0 }
+        }) else { return nil }
         self = match.type
     }
 

@@ -105,7 +105,8 @@ struct FieldReader {
         // Unescaped content is the value's UTF-8 as it stands: checked there, not through the String.
         if tape.nodes[node].hasEscapes {
             try FieldReader.checkIdentifier(s.utf8, field: pathOf(key))
-        } else {
+        } else if !FieldReader.isPrintableASCII(tape.span(node)) {
+            // Names the problem the quick test found.
             try FieldReader.checkIdentifier(tape.span(node), field: pathOf(key))
         }
         return s
