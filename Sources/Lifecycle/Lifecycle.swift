@@ -18,6 +18,17 @@ public enum Lifecycle: Sendable {
     /// `evaluate` for facts whose event ids are already distinct (a replay log keeps the first
     /// fact of each id as it reads them).
     static func evaluate(distinctFacts: [Fact], now: Instant) -> SubscriptionState {
+        SubscriptionState(schedules: schedules(distinctFacts: distinctFacts), now: now)
+    }
+
+    /// `evaluate(distinctFacts:now:).sortedAddons` without the dictionary in between (replay
+    /// prints every subscription's add-ons and never looks one up).
+    static func sortedAddons(distinctFacts: [Fact], now: Instant) -> [AddonState] {
+        schedules(distinctFacts: distinctFacts).compactMap { $0.state(at: now) }.sorted(by: SubscriptionState.addonOrder)
+    }
+
+    /// Each add-on's schedule, from its earliest qualifying facts.
+    private static func schedules(distinctFacts: [Fact]) -> [AddonSchedule] {
         var ordered = distinctFacts
         ordered.sort(by: Fact.logicalOrder)
 
@@ -64,12 +75,11 @@ public enum Lifecycle: Sendable {
             }
         }
 
-        let schedules = inputs.items.map { input in
+        return inputs.items.map { input in
             AddonSchedule(input) { activatedAt in
                 // Period facts sit at their end instant, so this list is already ascending.
                 periodEnds.first(after: activatedAt, subscription: input.subscription)
             }
         }
-        return SubscriptionState(schedules: schedules, now: now)
     }
 }

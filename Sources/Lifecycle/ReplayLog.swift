@@ -133,12 +133,8 @@ public struct ReplayLog: Sendable {
         let cutoff = knownBy.flatMap { cutoff in cutoff >= (latestFactTime ?? cutoff) ? nil : cutoff }
         return groups(subscription: subscription).lazy.map { key, facts in
             // `add` kept one fact per event id.
-            let state = if let cutoff {
-                Lifecycle.evaluate(distinctFacts: facts.filter { $0.time <= cutoff }, now: now)
-            } else {
-                Lifecycle.evaluate(distinctFacts: Array(facts), now: now)
-            }
-            return (key, state.sortedAddons)
+            let known: [Fact] = if let cutoff { facts.filter { $0.time <= cutoff } } else { Array(facts) }
+            return (key, Lifecycle.sortedAddons(distinctFacts: known, now: now))
         }
     }
 

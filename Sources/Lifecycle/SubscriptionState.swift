@@ -17,7 +17,11 @@ public struct SubscriptionState: Sendable, Hashable, Codable {
 
     /// Add-ons ordered by (createdAt, id): stable output for the API, replay and diffs.
     public var sortedAddons: [AddonState] {
-        addons.values.sorted { $0.createdAt != $1.createdAt ? $0.createdAt < $1.createdAt : $0.id < $1.id }
+        addons.values.sorted(by: Self.addonOrder)
+    }
+
+    static func addonOrder(_ a: AddonState, _ b: AddonState) -> Bool {
+        a.createdAt != b.createdAt ? a.createdAt < b.createdAt : a.id < b.id
     }
 
     init(schedules: [AddonSchedule], now: Instant) {
