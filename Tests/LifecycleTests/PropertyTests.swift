@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import PropertyBased
-import Lifecycle
+@testable import Lifecycle
 
 /// SPEC §3's determinism promises, checked on random fact sets against the full fold.
 @Suite struct PropertyTests {
@@ -85,6 +85,17 @@ import Lifecycle
                 let expected = Lifecycle.evaluate(facts: scenario.facts, now: now)
                 #expect(merged.evaluate(now: now) == expected)
                 #expect(applied.evaluate(now: now) == expected)
+            }
+        }
+    }
+
+    /// Replay's path (distinct facts straight to sorted add-ons) gives what the workers' does.
+    @Test func replaysSortedAddonsAreTheFoldsSortedAddons() async {
+        await propertyCheck(count: Self.count, input: RandomScenario.generator) { scenario in
+            let distinct = FactSet(scenario.facts).facts
+            for now in scenario.nows {
+                #expect(Lifecycle.sortedAddons(distinctFacts: distinct, now: now)
+                    == Lifecycle.evaluate(facts: scenario.facts, now: now).sortedAddons)
             }
         }
     }
