@@ -26,7 +26,7 @@ public struct ReplayLog: Sendable {
     /// each with SipHash and was a tenth of the replay's time).
     private var seenIDs: [String] = []
     private var seenIndex: HashIndex
-    /// See `add(contentsOf:)`.
+    /// See `add(_ batch:)`.
     private var touched: UInt32 = 0
     /// Lines that decoded to an event, duplicates and ignored types included.
     public private(set) var events = 0
@@ -47,37 +47,57 @@ public struct ReplayLog: Sendable {
         factKeys.reserveCapacity(expectedEvents)
     }
 
-    /// Adds `batch` in order, exactly as `add` one event at a time. The tables of event ids and
-    /// subscriptions are far larger than the CPU's caches, so each lookup is a trip to memory. One
-    /// event at a time those trips follow one another (a reference count change waits for the
-    /// trip before it); a batch loads all its slots in a loop that does nothing else, so the trips
-    /// overlap (measured: the id lookups went from a tenth of the replay's time to noise).
-    /// The events are moved out of `batch`, which is left empty (its storage kept for the next).
-    public mutating func add(contentsOf batch: inout [Event]) {
-        let hashes = batch.map { event in
-            (id: ByteHash.hash(event.id),
-             key: event.subscription.map { Self.keyHash(project: event.project, subscription: $0) })
+    /// Events read but not yet added: the replay command adds them together (see `add(_:)`).
+    public struct Batch {
+        public static let capacity = 64
+        /// Optional so that `add` can move each event out instead of copying it.
+        fileprivate var events = [Event?](repeating: nil, count: capacity)
+        /// Each event's id hash and (project, subscription) hash, taken as it is appended.
+        fileprivate var hashes = [(id: UInt64, key: UInt64?)](repeating: (0, nil), count: capacity)
+        public fileprivate(set) var count = 0
+
+        public init() {}
+
+        public var isFull: Bool { count == Self.capacity }
+
+        public mutating func append(_ event: consuming Event) {
+            precondition(!isFull, "ReplayLog.Batch holds \(Self.capacity) events")
+            hashes[count] = ReplayLog.hashes(of: event)
+            events[count] = event
+            count += 1
         }
+    }
+
+    /// Adds the events of `batch` in order, exactly as `add` one event at a time would, and
+    /// empties it. The tables of event ids and subscriptions are far larger than the CPU's caches,
+    /// so each lookup is a trip to memory. One event at a time those trips follow one another (a
+    /// reference count change waits for the trip before it); a batch loads all its slots in a
+    /// loop that does nothing else, so the trips overlap (measured: the id lookups went from a
+    /// tenth of the replay's time to noise).
+    public mutating func add(_ batch: inout Batch) {
         var loaded: UInt32 = 0
-        for hash in hashes {
+        for hash in batch.hashes[..<batch.count] {
             loaded ^= seenIndex.touch(hash: hash.id)
             if let key = hash.key { loaded ^= keyIndex.touch(hash: key) }
         }
         // Kept, so the loads are not optimized away.
         touched ^= loaded
-        // Popped from the end of the reversed batch: each event moves into `add`, not copied.
-        batch.reverse()
-        for hash in hashes {
-            add(batch.removeLast(), idHash: hash.id, keyHash: hash.key)
+        for i in 0..<batch.count {
+            add(batch.events[i].take()!, idHash: batch.hashes[i].id, keyHash: batch.hashes[i].key)
         }
+        batch.count = 0
     }
 
     /// Adds an event; a later event with an id already seen only counts as a duplicate. Pass
     /// events decoded with one `AddonCatalog` to keep each distinct add-on snapshot once.
     public mutating func add(_ event: consuming Event) {
-        let idHash = ByteHash.hash(event.id)
-        let keyHash = event.subscription.map { Self.keyHash(project: event.project, subscription: $0) }
-        add(event, idHash: idHash, keyHash: keyHash)
+        let hashes = Self.hashes(of: event)
+        add(event, idHash: hashes.id, keyHash: hashes.key)
+    }
+
+    /// The hash of the event's id, and of its (project, subscription) when it has one.
+    private static func hashes(of event: borrowing Event) -> (id: UInt64, key: UInt64?) {
+        (ByteHash.hash(event.id), event.subscription.map { keyHash(project: event.project, subscription: $0) })
     }
 
     /// `keyHash` is that of the event's (project, subscription), when it has a subscription.

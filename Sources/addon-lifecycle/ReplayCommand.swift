@@ -84,14 +84,13 @@ struct ReplayCommand: AsyncParsableCommand {
         let addons = AddonCatalog()
         var invalid = 0
         let progress = Progress(label: "replayed", total: reader.size)
-        // Added in batches: see `ReplayLog.add(contentsOf:)`.
-        var batch: [Event] = []
-        batch.reserveCapacity(64)
+        // Added in batches: see `ReplayLog.add(_:)`.
+        var batch = ReplayLog.Batch()
         while let line = reader.next() {
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
             do {
                 batch.append(try EventDecoder.decode(line, addons: addons))
-                if batch.count == 64 { log.add(contentsOf: &batch) }
+                if batch.isFull { log.add(&batch) }
             } catch {
                 invalid += 1
                 FileHandle.standardError.write(Data("line \(reader.number): \(error)\n".utf8))
@@ -99,7 +98,7 @@ struct ReplayCommand: AsyncParsableCommand {
             }
             if reader.number % 65_536 == 0 { progress?.update(count: log.events, done: reader.bytesRead) }
         }
-        log.add(contentsOf: &batch)
+        log.add(&batch)
         progress?.finish(count: log.events)
         if invalid > 0 { summary("skipped \(invalid) invalid lines") }
         return log

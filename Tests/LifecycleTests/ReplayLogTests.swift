@@ -48,9 +48,10 @@ import Testing
         for size in [1, 2, 4, events.count] {
             var batched = ReplayLog(expectedEvents: 4)
             for start in stride(from: 0, to: events.count, by: size) {
-                var batch = Array(events[start..<min(start + size, events.count)])
-                batched.add(contentsOf: &batch)
-                #expect(batch.isEmpty)
+                var batch = ReplayLog.Batch()
+                for event in events[start..<min(start + size, events.count)] { batch.append(event) }
+                batched.add(&batch)
+                #expect(batch.count == 0)
             }
             #expect(Self.summary(batched) == expected, "batches of \(size)")
         }
