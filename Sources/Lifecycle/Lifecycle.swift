@@ -30,7 +30,7 @@ public enum Lifecycle: Sendable {
     /// Each add-on's schedule, from its earliest qualifying facts.
     private static func schedules(distinctFacts: [Fact]) -> [AddonSchedule] {
         var ordered = distinctFacts
-        ordered.sort(by: Fact.logicalOrder)
+        ordered.stableSortSmall(by: Fact.logicalOrder)
 
         // The earliest creation wins; its data is the snapshot.
         var inputs = AddonInputsList()
