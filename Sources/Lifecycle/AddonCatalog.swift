@@ -1,5 +1,3 @@
-import Foundation
-
 /// The distinct add-on snapshots seen while decoding a log, by their compact text. An add-on of
 /// the provider's catalog arrives with the same `data.addon` on every subscription it is attached
 /// to, so replay decodes and keeps each text once: a compact body's add-on bytes are looked up
@@ -22,21 +20,10 @@ public final class AddonCatalog {
 
     /// The kept snapshot equal to `snapshot`, keeping `snapshot` if there is none.
     func intern(_ snapshot: AddonSnapshot) -> AddonSnapshot {
-        var text = snapshot.rawText
-        let hash = text.withUTF8 { ByteHash.hash(UnsafeRawBufferPointer($0)) }
+        let hash = ByteHash.hash(snapshot.rawText)
         if let known = index.find(hash: hash, where: { snapshots[$0] == snapshot }) { return snapshots[known] }
         index.insert(hash: hash, position: snapshots.count)
         snapshots.append(snapshot)
         return snapshot
-    }
-}
-
-extension String {
-    /// Whether this string's UTF-8 is exactly `bytes`.
-    func utf8Equals(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        var copy = self
-        return copy.withUTF8 { own in
-            own.count == bytes.count && (own.isEmpty || memcmp(own.baseAddress!, bytes.baseAddress!, own.count) == 0)
-        }
     }
 }

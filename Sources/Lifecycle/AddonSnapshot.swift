@@ -42,7 +42,7 @@ public struct AddonSnapshot: Sendable, Hashable, Codable {
         get {
             // rawText is always a compact serialization, which parses; deep or duplicate-keyed
             // values built in code come back as they went in.
-            (try? JSONParser.parseNotingHazards(Array(rawText.utf8), maxDepth: JSONValue.codableMaxDepth).value) ?? .null
+            (try? JSONParser.parseNotingHazards(rawText.utf8, maxDepth: JSONValue.codableMaxDepth).value) ?? .null
         }
         set {
             fields = Fields(id: id, activationTrigger: activationTrigger, validity: validity, coverage: coverage,

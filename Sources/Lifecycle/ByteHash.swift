@@ -28,10 +28,8 @@ enum ByteHash {
     }
 
     static func hash(_ string: String) -> UInt64 {
-        // Native strings are contiguous UTF-8: read in place, no copy to count.
-        if let hash = string.utf8.withContiguousStorageIfAvailable({ hash(UnsafeRawBufferPointer($0)) }) { return hash }
-        var copy = string
-        return copy.withUTF8 { hash(UnsafeRawBufferPointer($0)) }
+        // A native string's UTF-8 is read in place, with no copy to count.
+        withContiguousBytes(string.utf8) { hash(UnsafeRawBufferPointer($0)) }
     }
 
     /// Two hashes as one (for a key of two strings).
