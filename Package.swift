@@ -35,14 +35,19 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // The pure core: decoding, facts, the fold of SPEC §3. No I/O, no clocks.
+        // The rules of SPEC §3 and nothing else: facts, the fold, schedules, states, transitions. Imports nothing.
         .target(name: "Lifecycle"),
+        // Bytes to facts: the strict JSON reader, envelope and payload decoding, decoding failures.
+        .target(name: "EventFormat", dependencies: ["Lifecycle"]),
+        // The replay log of a file and its indexes: what `replay` folds.
+        .target(name: "Replay", dependencies: ["Lifecycle", "EventFormat"]),
         // SQL of the inbox, work rows, state, transitions; the migrations runner.
         .target(
             name: "Store",
             dependencies: [
                 "Postgres",
                 "Lifecycle",
+                "EventFormat",
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.embedInCode("Migrations")]
@@ -53,6 +58,7 @@ let package = Package(
             dependencies: [
                 "Store",
                 "Lifecycle",
+                "EventFormat",
                 "Postgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -68,6 +74,7 @@ let package = Package(
             dependencies: [
                 "Ingest",
                 "Lifecycle",
+                "EventFormat",
                 "Postgres",
                 "Store",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -97,6 +104,9 @@ let package = Package(
                 "Worker",
                 "Postgres",
                 "Store",
+                "Lifecycle",
+                "EventFormat",
+                "Replay",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -116,6 +126,8 @@ let package = Package(
                 "Ingest",
                 "Store",
                 "Lifecycle",
+                "EventFormat",
+                "Replay",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -128,7 +140,7 @@ let package = Package(
         .testTarget(
             name: "IngestTests",
             dependencies: [
-                "Ingest", "Store", "Postgres", "Lifecycle", "TestSupport",
+                "Ingest", "Store", "Postgres", "Lifecycle", "EventFormat", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
@@ -136,7 +148,7 @@ let package = Package(
         .testTarget(
             name: "APITests",
             dependencies: [
-                "API", "Ingest", "Store", "Postgres", "Lifecycle", "TestSupport",
+                "API", "Ingest", "Store", "Postgres", "Lifecycle", "EventFormat", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
@@ -144,15 +156,22 @@ let package = Package(
         .testTarget(
             name: "WorkerTests",
             dependencies: [
-                "Worker", "Ingest", "Store", "Postgres", "Lifecycle", "TestSupport",
+                "Worker", "Ingest", "Store", "Postgres", "Lifecycle", "EventFormat", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
+        // Realistic webhook bodies and add-ons (seed 002) for the tests of the rules, the decoder and replay.
+        .target(name: "LifecycleFixtures", dependencies: ["Lifecycle", "EventFormat"], path: "Tests/LifecycleFixtures"),
         .testTarget(
             name: "LifecycleTests",
-            dependencies: ["Lifecycle", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: ["Lifecycle", "EventFormat", "LifecycleFixtures", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
+        .testTarget(
+            name: "EventFormatTests",
+            dependencies: ["EventFormat", "Lifecycle", "LifecycleFixtures", "Replay", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
+        .testTarget(name: "ReplayTests", dependencies: ["Replay", "EventFormat", "Lifecycle", "LifecycleFixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,6 +1,7 @@
 import Hummingbird
 import Ingest
 import Lifecycle
+import EventFormat
 import Logging
 import Postgres
 import Store

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Lifecycle
+import EventFormat
 
 /// The provider's error object: `{"object":"error","type","code","message","hint"}`, as an
 /// `HTTPResponseError` so handlers can simply throw it.

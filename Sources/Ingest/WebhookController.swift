@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Lifecycle
+import EventFormat
 import Logging
 import Metrics
 import Postgres

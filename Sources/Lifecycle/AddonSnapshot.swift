@@ -1,5 +1,6 @@
 /// The add-on as it was when attached (`data.addon` of the earliest `subscriptionAddon.created`):
-/// the typed fields the lifecycle needs, plus the raw object for the API to return verbatim.
+/// the typed fields the lifecycle needs, plus the object's compact JSON text for the API to return
+/// verbatim (the rules never read it; `EventFormat` parses it as `raw`).
 ///
 /// Immutable but for `raw`, and kept in one shared box: a snapshot is copied into every fact,
 /// input, schedule and state of its add-on, and one reference to count per copy is much cheaper
@@ -32,33 +33,18 @@ public struct AddonSnapshot: Sendable, Hashable, Codable {
     /// nil: inherits the plan's coverage, so every country matches.
     public var coverage: Coverage? { fields.coverage }
     public var price: Price { fields.price }
-    /// `data.addon` as compact JSON text (`JSONValue.jsonString`): one allocation per snapshot
-    /// instead of a tree, because replay holds every snapshot of a log in memory. Comparing it
-    /// compares the add-on byte for byte.
-    public var rawText: String { fields.rawText }
-
-    /// The add-on object as received (member order and number literals kept).
-    public var raw: JSONValue {
-        get {
-            // rawText is always a compact serialization, which parses; deep or duplicate-keyed
-            // values built in code come back as they went in.
-            (try? JSONParser.parseNotingHazards(rawText.utf8, maxDepth: JSONValue.codableMaxDepth).value) ?? .null
-        }
+    /// `data.addon` as compact JSON text: one allocation per snapshot instead of a tree, because
+    /// replay holds every snapshot of a log in memory. Comparing it compares the add-on byte for
+    /// byte. The caller guarantees it is compact JSON (`EventFormat` builds every snapshot).
+    public var rawText: String {
+        get { fields.rawText }
         set {
             fields = Fields(id: id, activationTrigger: activationTrigger, validity: validity, coverage: coverage,
-                            price: price, rawText: newValue.jsonString)
+                            price: price, rawText: newValue)
         }
     }
 
     public init(
-        id: String, activationTrigger: ActivationTrigger, validity: Validity?,
-        coverage: Coverage?, price: Price, raw: JSONValue
-    ) {
-        self.init(id: id, activationTrigger: activationTrigger, validity: validity, coverage: coverage,
-                  price: price, rawText: raw.jsonString)
-    }
-
-    init(
         id: String, activationTrigger: ActivationTrigger, validity: Validity?,
         coverage: Coverage?, price: Price, rawText: String
     ) {
@@ -85,7 +71,7 @@ public struct AddonSnapshot: Sendable, Hashable, Codable {
         hasher.combine(rawText)
     }
 
-    /// Stored with `raw` as its JSON text, the form `JSONValue`'s `Codable` writes.
+    /// Stored with `raw` as its JSON text (the form `JSONValue`'s `Codable` writes too).
     enum CodingKeys: String, CodingKey {
         case id, activationTrigger, validity, coverage, price, raw
     }
@@ -98,7 +84,7 @@ public struct AddonSnapshot: Sendable, Hashable, Codable {
             validity: try c.decodeIfPresent(Validity.self, forKey: .validity),
             coverage: try c.decodeIfPresent(Coverage.self, forKey: .coverage),
             price: try c.decode(Price.self, forKey: .price),
-            raw: try c.decode(JSONValue.self, forKey: .raw))
+            rawText: try c.decode(String.self, forKey: .raw))
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -110,4 +96,23 @@ public struct AddonSnapshot: Sendable, Hashable, Codable {
         try c.encode(price, forKey: .price)
         try c.encode(rawText, forKey: .raw)
     }
+}
+
+/// `addon.price`: amount in the currency's smallest unit. A zero amount makes the add-on
+/// eligible at creation without any invoice.
+public struct Price: Sendable, Hashable, Codable {
+    public var amount: Int64
+    public var currency: String
+
+    public init(amount: Int64, currency: String) {
+        self.amount = amount
+        self.currency = currency
+    }
+
+    public var isFree: Bool { amount == 0 }
+}
+
+/// What starts an add-on's validity countdown (`addon.activationTrigger`).
+public enum ActivationTrigger: String, Sendable, Hashable, Codable, CaseIterable {
+    case creation, networkLatch, usageStarted
 }

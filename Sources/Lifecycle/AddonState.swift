@@ -39,3 +39,40 @@ public struct AddonState: Sendable, Hashable, Codable {
         self.currentPeriod = currentPeriod
     }
 }
+
+/// Status of a subscription add-on at a given `now`. Only moves pending → active → ended or
+/// pending → ended.
+public enum AddonStatus: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
+    case pending, active, ended
+
+    private var rank: Int {
+        switch self {
+        case .pending: return 0
+        case .active: return 1
+        case .ended: return 2
+        }
+    }
+
+    public static func < (a: AddonStatus, b: AddonStatus) -> Bool { a.rank < b.rank }
+}
+
+/// Why an add-on ended. Declared in tie-break order: when several end causes fall on the same
+/// instant, expiry/periodEnded wins, then subscriptionEnded, then canceled (SPEC §3).
+public enum EndReason: String, Sendable, Hashable, Codable, CaseIterable {
+    case expired, periodEnded, subscriptionEnded, canceled
+}
+
+/// An add-on's `currentPeriod` while active: its single validity window. `end` is the expiry
+/// (validity end or covering period end), not a cancellation or subscription end; nil while not
+/// known yet (validity tied to a subscription period that has not ended).
+public struct Period: Sendable, Hashable, Codable {
+    public var number: Int
+    public var start: Instant
+    public var end: Instant?
+
+    public init(number: Int = 1, start: Instant, end: Instant?) {
+        self.number = number
+        self.start = start
+        self.end = end
+    }
+}

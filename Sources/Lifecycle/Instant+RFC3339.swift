@@ -16,7 +16,7 @@ extension Instant {
         self = parsed
     }
 
-    static func parseRFC3339(_ b: UnsafeBufferPointer<UInt8>) -> Instant? {
+    package static func parseRFC3339(_ b: UnsafeBufferPointer<UInt8>) -> Instant? {
         // Shortest form: "YYYY-MM-DDTHH:MM:SSZ" (20 bytes).
         guard b.count >= 20, b.count <= 64 else { return nil }
         func digits(_ at: Int, _ count: Int) -> Int? {
@@ -110,4 +110,15 @@ extension Instant {
         }
         out.append(UInt8(ascii: "Z"))
     }
+}
+
+/// Runs `body` over the bytes in place when they are contiguous, else over a copy.
+package func withContiguousBytes<R, E: Error>(
+    _ bytes: some Collection<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R
+) throws(E) -> R {
+    let result: Result<R, E>? = bytes.withContiguousStorageIfAvailable { buffer in
+        Result { () throws(E) in try body(buffer) }
+    }
+    if let result { return try result.get() }
+    return try Array(bytes).withUnsafeBufferPointer { buffer throws(E) in try body(buffer) }
 }

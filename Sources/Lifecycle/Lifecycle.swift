@@ -17,13 +17,13 @@ public enum Lifecycle: Sendable {
 
     /// `evaluate` for facts whose event ids are already distinct (a replay log keeps the first
     /// fact of each id as it reads them).
-    static func evaluate(distinctFacts: [Fact], now: Instant) -> SubscriptionState {
+    package static func evaluate(distinctFacts: [Fact], now: Instant) -> SubscriptionState {
         SubscriptionState(schedules: schedules(distinctFacts: distinctFacts), now: now)
     }
 
     /// `evaluate(distinctFacts:now:).sortedAddons` without the dictionary in between (replay
     /// prints every subscription's add-ons and never looks one up).
-    static func sortedAddons(distinctFacts: [Fact], now: Instant) -> [AddonState] {
+    package static func sortedAddons(distinctFacts: [Fact], now: Instant) -> [AddonState] {
         schedules(distinctFacts: distinctFacts).compactMap { $0.state(at: now) }.sorted(by: SubscriptionState.addonOrder)
     }
 

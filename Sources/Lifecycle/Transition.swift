@@ -18,3 +18,23 @@ public struct Transition: Sendable, Hashable, Codable {
 
     public var key: TransitionKey { TransitionKey(subscriptionAddon: subscriptionAddon, kind: kind) }
 }
+
+/// Identity of a recorded transition: each add-on activates at most once and ends at most once.
+public struct TransitionKey: Sendable, Hashable, Codable {
+    public var subscriptionAddon: String
+    public var kind: TransitionKind
+
+    public init(subscriptionAddon: String, kind: TransitionKind) {
+        self.subscriptionAddon = subscriptionAddon
+        self.kind = kind
+    }
+}
+
+/// The two transitions the workers record in the outbox.
+public enum TransitionKind: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
+    case activated, ended
+
+    public static func < (a: TransitionKind, b: TransitionKind) -> Bool {
+        a == .activated && b == .ended
+    }
+}

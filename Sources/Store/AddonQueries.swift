@@ -1,4 +1,5 @@
 import Lifecycle
+import EventFormat
 import Postgres
 
 /// Filters of `GET /projects/{project}/subscriptionAddons`; nil means any.

@@ -1,4 +1,5 @@
 import Lifecycle
+import EventFormat
 import Postgres
 
 /// The SQL of the materialized add-on state.

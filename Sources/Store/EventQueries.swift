@@ -1,4 +1,5 @@
 import Lifecycle
+import EventFormat
 import Postgres
 
 /// The operator's view of stored events (`GET /events…`).

@@ -1,4 +1,5 @@
 import Lifecycle
+import EventFormat
 import Postgres
 
 extension InboxRecord {

@@ -1,4 +1,5 @@
 import Lifecycle
+import EventFormat
 import Postgres
 
 // The core's instants and PostgreSQL's timestamps are both microseconds since the Unix epoch.

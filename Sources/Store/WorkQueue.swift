@@ -1,4 +1,5 @@
 import Lifecycle
+import EventFormat
 import Postgres
 
 /// The SQL of the workers: claim due subscriptions, fold their facts with the pure core, and write

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Lifecycle
+import EventFormat
 import Postgres
 import Store
 

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Lifecycle
+import EventFormat
+import Replay
 import Postgres
 import Store
 

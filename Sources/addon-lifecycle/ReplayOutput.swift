@@ -1,5 +1,7 @@
 import Foundation
 import Lifecycle
+import EventFormat
+import Replay
 
 /// What `replay` prints on standard output, in text or as one JSON document per line.
 struct ReplayOutput {

@@ -1,4 +1,5 @@
 import Lifecycle
+import EventFormat
 import Testing
 
 /// `GET /projects/{project}/subscriptionAddons[…]`: filters, cursors both ways, limits, 404s and

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 import Lifecycle
+import EventFormat
+import LifecycleFixtures
 
 /// Two events with the same id but different bodies: like the inbox, the first one seen wins,
 /// in the full fold, in `FactSet`, and in `FactSet.union`.

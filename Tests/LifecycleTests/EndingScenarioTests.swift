@@ -1,5 +1,7 @@
 import Testing
 import Lifecycle
+import EventFormat
+import LifecycleFixtures
 
 /// Cancellation, subscription end, tie-breaks, and facts arriving out of order or late.
 @Suite struct EndingScenarioTests {

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Lifecycle
+import EventFormat
+import LifecycleFixtures
 
 @Suite struct InstantTests {
     @Test(arguments: [

@@ -2,6 +2,8 @@ import Foundation
 import Testing
 import PropertyBased
 @testable import Lifecycle
+import EventFormat
+import LifecycleFixtures
 
 /// SPEC §3's determinism promises, checked on random fact sets against the full fold.
 @Suite struct PropertyTests {
@@ -252,15 +254,3 @@ import PropertyBased
     }
 }
 
-/// Deterministic PRNG for reshuffling inside a property (the library's RNG drives generation).
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

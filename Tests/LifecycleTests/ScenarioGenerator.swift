@@ -1,5 +1,7 @@
 import PropertyBased
 import Lifecycle
+import EventFormat
+import LifecycleFixtures
 
 /// Random but realistic fact sets for property tests: a few add-ons on two subscriptions with
 /// every trigger, validity and coverage shape, facts on a coarse 6-hour grid so equal times

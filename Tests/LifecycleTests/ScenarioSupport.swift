@@ -1,5 +1,7 @@
 import Testing
 import Lifecycle
+import EventFormat
+import LifecycleFixtures
 
 /// Folds the scenario both ways (full fold and incremental `FactSet`) and insists they agree,
 /// so every scenario test also checks the incremental path.

@@ -1,4 +1,6 @@
 @testable import Lifecycle
+import EventFormat
+import LifecycleFixtures
 import Testing
 
 /// The fold sorts a subscription's facts with `stableSortSmall`, which moves elements' bytes

@@ -1,5 +1,7 @@
 import Testing
 import Lifecycle
+import EventFormat
+import LifecycleFixtures
 
 /// Top-ups that activate on creation: free ones, and ones whose validity follows the
 /// subscription period (`validity: null`).

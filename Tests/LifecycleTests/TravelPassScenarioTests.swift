@@ -1,5 +1,7 @@
 import Testing
 import Lifecycle
+import EventFormat
+import LifecycleFixtures
 
 /// The seed tutorials: travel passes bought before the trip that start on first usage or on
 /// network latch, with coverage profiles and day validities.

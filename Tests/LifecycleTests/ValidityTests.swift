@@ -1,5 +1,7 @@
 import Testing
 import Lifecycle
+import EventFormat
+import LifecycleFixtures
 
 @Suite struct ValidityTests {
     @Test(arguments: [

@@ -1,5 +1,6 @@
 import Foundation
 import Lifecycle
+import EventFormat
 import Postgres
 import Store
 import TestSupport

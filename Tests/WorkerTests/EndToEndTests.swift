@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Ingest
 import Lifecycle
+import EventFormat
 import Postgres
 import Store
 import TestSupport
