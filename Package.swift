@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
     ],
     targets: [
         // libpq, from Debian's libpq-dev. The only C we link.
@@ -26,11 +28,20 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
+        // Child processes on swift-subprocess: the one way the package runs another program.
+        .target(
+            name: "Processes",
+            dependencies: [
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
         // The only module that touches libpq: connections on dedicated threads, rows, pool, LISTEN/NOTIFY.
         .target(
             name: "Postgres",
             dependencies: [
                 "CLibPQ",
+                "Processes",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -115,7 +126,7 @@ let package = Package(
         // Helpers the database tests share: a fresh database per suite on the test server.
         .target(
             name: "TestSupport",
-            dependencies: ["Postgres", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Postgres", "Processes", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport"
         ),
         // Load generators and measurements; prints figures, never part of `swift test`.
@@ -128,6 +139,7 @@ let package = Package(
                 "Lifecycle",
                 "EventFormat",
                 "Replay",
+                "Processes",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -156,7 +168,7 @@ let package = Package(
         .testTarget(
             name: "WorkerTests",
             dependencies: [
-                "Worker", "Ingest", "Store", "Postgres", "Lifecycle", "EventFormat", "TestSupport",
+                "Worker", "Ingest", "Store", "Postgres", "Lifecycle", "EventFormat", "TestSupport", "Processes",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]

@@ -1,5 +1,6 @@
 import CLibPQ
 import Foundation
+import Processes
 import Logging
 
 /// A private PostgreSQL cluster in a directory of ours (the embedded default when no DATABASE_URL
@@ -164,10 +165,12 @@ public struct EmbeddedCluster: Sendable {
 
     /// Runs a tool to completion, as `user` via runuser when given; throws its output on failure.
     private func run(_ executable: String, _ arguments: [String], as user: String?) async throws {
+        // Working directory `/`: the tool (and the server it forks) must not start in ours, which
+        // the postgres user may not be allowed to enter.
         let outcome = if let user {
-            try await Subprocess.run("/usr/sbin/runuser", ["-u", user, "--", executable] + arguments)
+            try await ChildProcess.output("/usr/sbin/runuser", ["-u", user, "--", executable] + arguments, workingDirectory: "/")
         } else {
-            try await Subprocess.run(executable, arguments)
+            try await ChildProcess.output(executable, arguments, workingDirectory: "/")
         }
         guard outcome.status == 0 else {
             var message = "\(URL(fileURLWithPath: executable).lastPathComponent) failed: \(outcome.output.oneLine)"

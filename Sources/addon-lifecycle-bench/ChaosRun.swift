@@ -3,6 +3,7 @@ import Foundation
 import Ingest
 import Logging
 import Postgres
+import Processes
 import Synchronization
 
 /// The reliability run of issue 8: signed events against `serve` and three `work` processes while
@@ -29,12 +30,17 @@ struct ChaosRun: AsyncParsableCommand {
         let port = UInt16.random(in: 20_000...60_000)
         let childEnvironment = ["DATABASE_URL": url, "LOG_LEVEL": "critical", "WEBHOOK_SECRETS": secret.encoded, "PORT": String(port),
                                 "HOST": "127.0.0.1", "API_TOKEN": "chaos"]
-        guard try Spawned.runToEnd(executable, ["migrate"], environment: childEnvironment) == 0 else { throw LoadError("migrate failed") }
-        let server = try Spawned(executable, ["serve"], environment: childEnvironment)
-        defer { server.stop() }
-        let spawnWorker = { try Spawned(executable, ["work", "--workers", "2"], environment: childEnvironment) }
-        let workerProcesses = Mutex(try (0..<workers).map { _ in try spawnWorker() })
-        defer { workerProcesses.withLock { $0.forEach { $0.stop() } } }
+        guard try await ChildProcess.run(executable, ["migrate"], environment: childEnvironment, output: .inherit, error: .inherit) == 0 else {
+            throw LoadError("migrate failed")
+        }
+        let server = try await ChildProcess.start(executable, ["serve"], environment: childEnvironment, output: .inherit, error: .inherit)
+        defer { server.signal(SIGTERM) }
+        let spawnWorker = {
+            try await ChildProcess.start(executable, ["work", "--workers", "2"], environment: childEnvironment, output: .inherit, error: .inherit)
+        }
+        var workerProcesses: [ChildProcess] = []
+        for _ in 0..<workers { workerProcesses.append(try await spawnWorker()) }
+        defer { workerProcesses.forEach { $0.signal(SIGTERM) } }
         try Self.waitForHealth(port: port)
 
         let load = Load(port: port, secret: secret, base: Int.random(in: 1...1_000_000) * 10_000)
@@ -48,19 +54,17 @@ struct ChaosRun: AsyncParsableCommand {
         var restart: (downtime: Double, at: ContinuousClock.Instant)?
         while ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(Int.random(in: 1_000...4_000)))
-            try workerProcesses.withLock { processes in
-                let victim = Int.random(in: 0..<processes.count)
-                processes[victim].kill(SIGKILL)
-                processes[victim] = try spawnWorker()
-            }
+            let victim = Int.random(in: 0..<workerProcesses.count)
+            try await workerProcesses[victim].stop(SIGKILL)
+            workerProcesses[victim] = try await spawnWorker()
             kills += 1
             if restart == nil, ContinuousClock.now - started > .seconds(seconds * 0.4) {
                 let begin = ContinuousClock.now
                 // PostgreSQL runs as the postgres user when we are root (it refuses root).
                 let pgCtl = ["\(bin)/pg_ctl", "-D", data, "-m", "fast", "-w", "restart"]
                 let status = getuid() == 0
-                    ? try Spawned.runToEnd("/usr/sbin/runuser", ["-u", "postgres", "--"] + pgCtl, environment: [:], stdout: "/dev/null")
-                    : try Spawned.runToEnd(pgCtl[0], Array(pgCtl.dropFirst()), environment: [:], stdout: "/dev/null")
+                    ? try await ChildProcess.run("/usr/sbin/runuser", ["-u", "postgres", "--"] + pgCtl, error: .inherit)
+                    : try await ChildProcess.run(pgCtl[0], Array(pgCtl.dropFirst()), error: .inherit)
                 guard status == 0 else { throw LoadError("pg_ctl restart failed (\(status))") }
                 restart = ((ContinuousClock.now - begin).seconds, ContinuousClock.now)
                 load.markRestart()
@@ -68,7 +72,7 @@ struct ChaosRun: AsyncParsableCommand {
         }
         while senders.contains(where: { !$0.isFinished }) { try await Task.sleep(for: .milliseconds(50)) }
         // Recovery must not need restarts: every process we did not kill is still running.
-        let exited = workerProcesses.withLock { $0.filter { $0.hasExited() }.count } + (server.hasExited() ? 1 : 0)
+        let exited = workerProcesses.filter(\.hasExited).count + (server.hasExited ? 1 : 0)
 
         let logger = Logger(label: "chaos")
         let pool = PostgresPool(configuration: PostgresConfiguration(url), size: 2, logger: logger)
@@ -102,7 +106,7 @@ struct ChaosRun: AsyncParsableCommand {
                        (SELECT count(*) FROM transitions), (SELECT count(*) FROM events WHERE status = 'failed')
                 """)[0].decode((Int, Int, Int).self)
         }
-        let unexpected = try Self.replayCheck(executable: executable, environment: childEnvironment)
+        let unexpected = try await Self.replayCheck(executable: executable, environment: childEnvironment)
 
         let stats = load.stats()
         print(String(format: "chaos: %.0f s of load, %d connections, %d work processes", seconds, connections, workers))
@@ -119,13 +123,15 @@ struct ChaosRun: AsyncParsableCommand {
     }
 
     /// `export | replay --check`: the number of differences (0 when the state equals the replay).
-    static func replayCheck(executable: String, environment: [String: String]) throws -> Int {
+    static func replayCheck(executable: String, environment: [String: String]) async throws -> Int {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("chaos-\(UUID().uuidString).ndjson").path
         defer { try? FileManager.default.removeItem(atPath: log) }
-        guard try Spawned.runToEnd(executable, ["export"], environment: environment, stdout: log) == 0 else { throw LoadError("export failed") }
+        guard try await ChildProcess.run(executable, ["export"], environment: environment, output: .file(log), error: .inherit) == 0 else {
+            throw LoadError("export failed")
+        }
         let report = log + ".check"
         defer { try? FileManager.default.removeItem(atPath: report) }
-        let status = try Spawned.runToEnd(executable, ["replay", log, "--check"], environment: environment, stdout: report)
+        let status = try await ChildProcess.run(executable, ["replay", log, "--check"], environment: environment, output: .file(report), error: .inherit)
         let differences = ((try? String(contentsOfFile: report, encoding: .utf8)) ?? "").split(separator: "\n").count
         guard status == 0 || status == 1 else { throw LoadError("replay --check failed (\(status))") }
         return status == 0 ? 0 : max(differences, 1)

@@ -4,6 +4,7 @@ import Lifecycle
 import EventFormat
 import Logging
 import Postgres
+import Processes
 import Store
 
 /// Throughput of the full lifecycle through `work` processes: N events (attach, pay, trigger per
@@ -56,10 +57,8 @@ struct WorkerBench: AsyncParsableCommand {
         print("stored \(stored) events for \(subscriptions) subscriptions in \((ContinuousClock.now - loadStart).seconds) s")
 
         let start = ContinuousClock.now
-        let children = try (0..<processes).map { _ in
-            try Spawned(executable, ["work", "--workers", String(workers)], environment: ["DATABASE_URL": url, "LOG_LEVEL": "error"])
-        }
-        defer { children.forEach { $0.stop() } }
+        let children = try await startWorkers(executable: executable, url: url)
+        defer { children.forEach { $0.signal(SIGTERM) } }
         while true {
             let pending = try await pool.withConnection { try $0.query("SELECT count(*) FROM events WHERE status = 'pending'")[0].decode(Int.self, column: 0) }
             if pending == 0 { break }
@@ -75,10 +74,8 @@ struct WorkerBench: AsyncParsableCommand {
     /// would) to running workers, then reads from the database how long each activation took from
     /// the commit of its events (`received_at`) to its transition (`recorded_at`).
     func measureLatency(pool: PostgresPool, run: String, executable: String, url: String) async throws {
-        let children = try (0..<processes).map { _ in
-            try Spawned(executable, ["work", "--workers", String(workers)], environment: ["DATABASE_URL": url, "LOG_LEVEL": "error"])
-        }
-        defer { children.forEach { $0.stop() } }
+        let children = try await startWorkers(executable: executable, url: url)
+        defer { children.forEach { $0.signal(SIGTERM) } }
         try await Task.sleep(for: .seconds(1))  // let the workers connect and LISTEN
         let addonsPerSecond = rate / 3
         let tick = 0.01  // send every 10 ms: what a steady stream of requests looks like to a batcher
@@ -124,10 +121,8 @@ struct WorkerBench: AsyncParsableCommand {
     /// setup (storing and first processing) is done: each becomes a future timer in `work`. Reports
     /// how late each expiry was recorded (`recorded_at - at`).
     func measureTimers(pool: PostgresPool, run: String, executable: String, url: String) async throws {
-        let children = try (0..<processes).map { _ in
-            try Spawned(executable, ["work", "--workers", String(workers)], environment: ["DATABASE_URL": url, "LOG_LEVEL": "error"])
-        }
-        defer { children.forEach { $0.stop() } }
+        let children = try await startWorkers(executable: executable, url: url)
+        defer { children.forEach { $0.signal(SIGTERM) } }
         let dbNow = try await pool.withConnection { try $0.query("SELECT now()")[0].decode(PostgresTimestamp.self, column: 0) }
         // Setup (storing, then a first evaluation of every subscription at about 2k/s) must end
         // before the first expiry, or the measurement counts setup as lateness.
@@ -189,5 +184,18 @@ struct WorkerBench: AsyncParsableCommand {
             let event = try EventDecoder.decode(Array(body.utf8))
             return InboxRecord(event, body: body)
         }
+    }
+}
+
+extension WorkerBench {
+    /// The `work` processes under test, their output inherited.
+    func startWorkers(executable: String, url: String) async throws -> [ChildProcess] {
+        var children: [ChildProcess] = []
+        for _ in 0..<processes {
+            children.append(try await ChildProcess.start(executable, ["work", "--workers", String(workers)],
+                                                         environment: ["DATABASE_URL": url, "LOG_LEVEL": "error"],
+                                                         output: .inherit, error: .inherit))
+        }
+        return children
     }
 }

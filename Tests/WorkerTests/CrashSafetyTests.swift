@@ -3,6 +3,7 @@ import Lifecycle
 import EventFormat
 import Postgres
 import Store
+import Processes
 import TestSupport
 import Testing
 
@@ -54,10 +55,11 @@ struct CrashSafetyTests {
         let pool = PostgresPool(configuration: configuration, size: 2, logger: TestDatabase.logger)
         try await Migrator(logger: TestDatabase.logger).migrate(pool)
         let environment = ["DATABASE_URL": configuration.connectionString, "LOG_LEVEL": "critical"]
-        func spawn() throws -> ChildProcess {
-            try ChildProcess(ChildProcess.addonLifecycle, ["work", "--workers", "2"], environment: environment)
+        func spawn() async throws -> ChildProcess {
+            try await ChildProcess.start(ChildProcess.addonLifecycle, ["work", "--workers", "2"], environment: environment)
         }
-        var workers = try (0..<3).map { _ in try spawn() }
+        var workers: [ChildProcess] = []
+        for _ in 0..<3 { workers.append(try await spawn()) }
         var kills = 0
 
         // Deliver in shuffled batches (out of order across subscriptions and within them), killing
@@ -70,9 +72,9 @@ struct CrashSafetyTests {
             try await pool.withConnection { connection in _ = try EventInbox.insert(records, on: connection) }
             try await pool.withConnection { connection in try EventInbox.notifyWorkers(on: connection) }
             if number % 4 == 3 {
-                workers[0].stop(SIGKILL)
+                try await workers[0].stop(SIGKILL)
                 kills += 1
-                workers[0] = try spawn()
+                workers[0] = try await spawn()
             }
             try await Task.sleep(for: .milliseconds(20))
         }
@@ -86,7 +88,7 @@ struct CrashSafetyTests {
             if pending == 0 && due == 0 { break }
             try await Task.sleep(for: .milliseconds(100))
         }
-        for worker in workers { worker.stop(SIGTERM) }
+        for worker in workers { try await worker.stop(SIGTERM) }
         #expect(kills >= 5)
 
         // Lost: every acknowledged (stored) event processed.

@@ -3,6 +3,7 @@ import Lifecycle
 import EventFormat
 import Postgres
 import Store
+import Processes
 import TestSupport
 import Testing
 import Worker
@@ -18,8 +19,8 @@ struct ReplayTests {
         return path
     }
 
-    static func replay(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
-        try CommandResult.run(binary, ["replay"] + arguments, environment: ["LOG_LEVEL": "error"].merging(environment) { $1 })
+    static func replay(_ arguments: [String], environment: [String: String] = [:]) async throws -> CommandResult {
+        try await CommandResult.run(binary, ["replay"] + arguments, environment: ["LOG_LEVEL": "error"].merging(environment) { $1 })
     }
 
     @Test func exportThenReplayCheckMatchesWhatTheWorkersStored() async throws {
@@ -40,7 +41,7 @@ struct ReplayTests {
         }
         let environment = ["DATABASE_URL": configuration.connectionString]
 
-        let export = try CommandResult.run(Self.binary, ["export"], environment: environment.merging(["LOG_LEVEL": "error"]) { $1 })
+        let export = try await CommandResult.run(Self.binary, ["export"], environment: environment.merging(["LOG_LEVEL": "error"]) { $1 })
         #expect(export.status == 0, "\(export.stderr)")
         let lines = export.stdout.split(separator: "\n")
         #expect(lines.count == bodies.count)
@@ -48,21 +49,21 @@ struct ReplayTests {
         #expect(times == times.sorted(), "export is in logical-time order")
         let log = try Self.file(lines.map(String.init))
 
-        let check = try Self.replay([log, "--check"], environment: environment)
+        let check = try await Self.replay([log, "--check"], environment: environment)
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
         #expect(check.stderr.contains("no differences"))
         #expect(check.stdout.isEmpty)
 
         // The same log delivered twice over: duplicates change nothing.
         let doubled = try Self.file(lines.map(String.init) + lines.map(String.init))
-        #expect(try Self.replay([doubled, "--check"], environment: environment).status == 0)
+        #expect(try await Self.replay([doubled, "--check"], environment: environment).status == 0)
 
         // A corrupted state row is reported field by field, exit 1.
         try await pool.withConnection { connection in
             try connection.query("UPDATE subscription_addons SET status = 'active', ended_at = NULL, end_reason = NULL WHERE id = 'sad_top_1'")
             try connection.query("DELETE FROM subscription_addons WHERE id = 'sad_top_2'")
         }
-        let corrupted = try Self.replay([log, "--check"], environment: environment)
+        let corrupted = try await Self.replay([log, "--check"], environment: environment)
         #expect(corrupted.status == 1)
         #expect(corrupted.stdout.contains(#"chaos/sub_1 sad_top_1: status: database "active", replay "ended""#), "\(corrupted.stdout)")
         #expect(corrupted.stdout.contains(#"chaos/sub_1 sad_top_1: endedAt: database null, replay "2026-01-01T00:00:00Z""#))
@@ -82,8 +83,8 @@ struct ReplayTests {
         ("2025-12-15T10:30:30Z", "pending"), ("2025-12-16T07:59:59Z", "pending"), ("2025-12-16T08:00:00Z", "active"),
         ("2025-12-23T07:59:59Z", "active"), ("2025-12-23T08:00:00Z", "ended"), ("2026-06-01T00:00:00Z", "ended"),
     ])
-    func asOfGivesTheStatusSpecSection3Defines(asOf: String, status: String) throws {
-        let reply = try Self.replay([try Self.file(Self.weekPass), "--as-of", asOf, "--format", "json"])
+    func asOfGivesTheStatusSpecSection3Defines(asOf: String, status: String) async throws {
+        let reply = try await Self.replay([try Self.file(Self.weekPass), "--as-of", asOf, "--format", "json"])
         #expect(reply.status == 0, "\(reply.stderr)")
         let object = try JSONValue(parsing: reply.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(object["id"] == "sad_eu")
@@ -91,8 +92,8 @@ struct ReplayTests {
         #expect(object["status"]?.stringValue == status)
     }
 
-    @Test func traceShowsWhatEachEventCausedAndTheTimers() throws {
-        let reply = try Self.replay([try Self.file(Self.weekPass), "--trace", "--as-of", "2026-01-01T00:00:00Z"])
+    @Test func traceShowsWhatEachEventCausedAndTheTimers() async throws {
+        let reply = try await Self.replay([try Self.file(Self.weekPass), "--trace", "--as-of", "2026-01-01T00:00:00Z"])
         #expect(reply.status == 0, "\(reply.stderr)")
         let lines = reply.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first == "2025-12-15T10:30:00Z gigs/sub_1 evt_1 com.gigs.subscriptionAddon.created")
@@ -105,18 +106,18 @@ struct ReplayTests {
         #expect(lines[latch + 2] == "    ⇒ activated sad_eu at 2025-12-16T08:00:00Z")
     }
 
-    @Test func invalidLinesAreNamedAndStopTheReplayUnlessSkipped() throws {
+    @Test func invalidLinesAreNamedAndStopTheReplayUnlessSkipped() async throws {
         let log = try Self.file([Self.weekPass[0], "{not json", #"{"object":"event","id":"evt_x","type":"com.gigs.invoice.paid","time":"2025-12-15T10:31:00Z","project":"gigs","data":{}}"#, Self.weekPass[2]])
-        let stopped = try Self.replay([log])
+        let stopped = try await Self.replay([log])
         #expect(stopped.status == 2)
         #expect(stopped.stderr.contains("line 2:"))
         #expect(!stopped.stderr.contains("line 3:"))
         #expect(stopped.stdout.isEmpty)
-        let skipped = try Self.replay([log, "--skip-invalid"])
+        let skipped = try await Self.replay([log, "--skip-invalid"])
         #expect(skipped.status == 0)
         #expect(skipped.stderr.contains("line 2:") && skipped.stderr.contains("line 3:"))
         #expect(skipped.stdout.contains("gigs/sub_1 sad_eu pending"))
-        let missing = try Self.replay(["/nonexistent/log.ndjson"])
+        let missing = try await Self.replay(["/nonexistent/log.ndjson"])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("cannot open /nonexistent/log.ndjson"))
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Ingest
+import Processes
 import TestSupport
 import Testing
 
@@ -16,13 +17,13 @@ struct SecretsInLogsTests {
         defer { try? FileManager.default.removeItem(atPath: log) }
         let environment = ["DATABASE_URL": configuration.connectionString, "LOG_LEVEL": "trace", "WEBHOOK_SECRETS": secret.encoded,
                            "API_TOKEN": token, "PORT": String(port), "HOST": "127.0.0.1"]
-        #expect(try CommandResult.run(ChildProcess.addonLifecycle, ["migrate"], environment: environment).status == 0)
-        let server = try ChildProcess(ChildProcess.addonLifecycle, ["serve"], environment: environment, stdout: log, stderr: log)
-        defer { server.stop(SIGTERM) }
+        #expect(try await CommandResult.run(ChildProcess.addonLifecycle, ["migrate"], environment: environment).status == 0)
+        let server = try await ChildProcess.start(ChildProcess.addonLifecycle, ["serve"], environment: environment, output: .file(log))
+        defer { server.signal(SIGTERM) }
         let base = "http://127.0.0.1:\(port)"
         var healthy = false
         for _ in 0..<100 where !healthy {
-            healthy = try CommandResult.run("/usr/bin/curl", ["-fs", "\(base)/healthz"], environment: [:]).status == 0
+            healthy = try await CommandResult.run("/usr/bin/curl", ["-fs", "\(base)/healthz"], environment: [:]).status == 0
             if !healthy { try await Task.sleep(for: .milliseconds(100)) }
         }
         #expect(healthy)
@@ -32,15 +33,15 @@ struct SecretsInLogsTests {
         let signature = WebhookVerifier.sign(id: "msg_secret", timestamp: timestamp, body: Array(body.utf8), secret: secret)
         let signed = ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "content-type: application/json", "-H", "webhook-id: msg_secret",
                       "-H", "webhook-timestamp: \(timestamp)", "-H", "webhook-signature: \(signature)", "--data-binary", body, "\(base)/webhooks"]
-        #expect(try CommandResult.run("/usr/bin/curl", signed, environment: [:]).stdout == "202")
+        #expect(try await CommandResult.run("/usr/bin/curl", signed, environment: [:]).stdout == "202")
         // A bad signature and a wrong token are logged as refusals, without what was presented.
         let forged = signed.map { $0 == "webhook-signature: \(signature)" ? "webhook-signature: v1,\(Data(repeating: 7, count: 32).base64EncodedString())" : $0 }
-        #expect(try CommandResult.run("/usr/bin/curl", forged, environment: [:]).stdout == "401")
-        #expect(try CommandResult.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Authorization: Bearer \(token)",
+        #expect(try await CommandResult.run("/usr/bin/curl", forged, environment: [:]).stdout == "401")
+        #expect(try await CommandResult.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Authorization: Bearer \(token)",
                                                          "\(base)/events/evt_secret"], environment: [:]).stdout == "200")
-        #expect(try CommandResult.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Authorization: Bearer \(token)x",
+        #expect(try await CommandResult.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Authorization: Bearer \(token)x",
                                                          "\(base)/events/evt_secret"], environment: [:]).stdout == "401")
-        server.stop(SIGTERM)
+        try await server.stop(SIGTERM)
 
         let text = try String(contentsOfFile: log, encoding: .utf8)
         #expect(text.contains("trace") || text.contains("debug"), "the log ran at trace level")
@@ -50,9 +51,9 @@ struct SecretsInLogsTests {
         }
     }
 
-    @Test func aFailedConnectionNeverLogsThePassword() throws {
+    @Test func aFailedConnectionNeverLogsThePassword() async throws {
         let password = "pw-\(UUID().uuidString)"
-        let result = try CommandResult.run(ChildProcess.addonLifecycle, ["migrate"],
+        let result = try await CommandResult.run(ChildProcess.addonLifecycle, ["migrate"],
                                            environment: ["DATABASE_URL": "postgresql://app:\(password)@127.0.0.1:1/addons", "LOG_LEVEL": "trace"])
         #expect(result.status != 0)
         #expect(result.stderr.contains("127.0.0.1"), "\(result.stderr)")
