@@ -11,11 +11,12 @@ struct MetricsRoutes<Context: RequestContext> {
     let registry: PrometheusCollectorRegistry
 
     func register(on router: Router<Context>) {
-        let due = registry.makeGauge(name: "addon_queue_due", help: "Subscriptions whose work is due now.")
-        let age = registry.makeGauge(name: "addon_queue_oldest_due_age_seconds", help: "Seconds the oldest due work has waited.")
-        let scheduled = registry.makeGauge(name: "addon_queue_scheduled", help: "Subscriptions with a timer or retry later.")
-        let failed = registry.makeGauge(name: "addon_events_failed", help: "Events that failed after all attempts.")
-        let up = registry.makeGauge(name: "addon_database_up", help: "1 when the database answered this scrape.")
+        let due = registry.gauge("addon_queue_due", help: "Subscriptions whose work is due now (estimated past 10,000).")
+        let age = registry.gauge("addon_queue_oldest_due_age_seconds", help: "Seconds the oldest due work has waited.")
+        let scheduled = registry.gauge("addon_queue_scheduled", help: "Subscriptions with a timer or retry later (estimated past 10,000).")
+        let failed = registry.gauge("addon_events_failed", help: "Events that failed after all attempts (estimated past 10,000).")
+        let estimated = registry.gauge("addon_queue_estimated", help: "1 when a queue figure of this scrape is an estimate.")
+        let up = registry.gauge("addon_database_up", help: "1 when the database answered this scrape.")
         router.get("metrics") { _, context in
             do {
                 let stats = try await pool.withConnection { try QueueStats.read(on: $0) }
@@ -23,6 +24,7 @@ struct MetricsRoutes<Context: RequestContext> {
                 age.set(to: stats.oldestDueAge)
                 scheduled.set(to: Double(stats.scheduled))
                 failed.set(to: Double(stats.failedEvents))
+                estimated.set(to: stats.isEstimated ? 1 : 0)
                 up.set(to: 1)
             } catch {
                 // Metrics still answer (the process's own figures are valid); the gauge says why
@@ -33,5 +35,12 @@ struct MetricsRoutes<Context: RequestContext> {
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
         }
+    }
+}
+
+extension PrometheusCollectorRegistry {
+    /// A gauge under its full name (no namespace or unit parts to join).
+    func gauge(_ name: String, help: String) -> Gauge {
+        makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help))
     }
 }
