@@ -14,20 +14,24 @@ public enum HTTPApplication {
         public var verifier: WebhookVerifier?
         /// Nil: the read API refuses every request.
         public var apiToken: String?
+        /// Deadlines and caps of every connection.
+        public var limits: HTTPLimits
 
-        public init(hostname: String, port: Int, verifier: WebhookVerifier?, apiToken: String?) {
+        public init(hostname: String, port: Int, verifier: WebhookVerifier?, apiToken: String?, limits: HTTPLimits = HTTPLimits()) {
             self.hostname = hostname
             self.port = port
             self.verifier = verifier
             self.apiToken = apiToken
+            self.limits = limits
         }
     }
 
     public static func router(pool: PostgresPool, committer: GroupCommitter, verifier: WebhookVerifier?, apiToken: String?,
-                              registry: PrometheusCollectorRegistry = Observability.registry,
+                              limits: HTTPLimits = HTTPLimits(), registry: PrometheusCollectorRegistry = Observability.registry,
                               now: @escaping @Sendable () -> Int64 = WebhookClock.unixSeconds) -> Router<BasicRequestContext> {
         operationsRouter(pool: pool, registry: registry) { router in
-            WebhookController(verifier: verifier, committer: committer, now: now).register(on: router)
+            WebhookController(verifier: verifier, committer: committer, budget: BodyBudget(bytes: limits.unsignedBodyBudget), now: now)
+                .register(on: router)
             let api = router.group().add(middleware: BearerAuth(token: apiToken))
             AddonRoutes(pool: pool).register(on: api)
             EventRoutes(pool: pool).register(on: api)
@@ -37,8 +41,10 @@ public enum HTTPApplication {
 
     /// What a `work` process serves on its metrics port: probes and `/metrics` (its worker figures
     /// exist only in that process), nothing else. The process bootstraps `Observability` first.
-    public static func operations(hostname: String, port: Int, pool: PostgresPool, logger: Logger) -> some ApplicationProtocol {
+    public static func operations(hostname: String, port: Int, pool: PostgresPool, limits: HTTPLimits = HTTPLimits(),
+                                  logger: Logger) -> some ApplicationProtocol {
         Application(router: operationsRouter(pool: pool, registry: Observability.registry) { _ in },
+                    server: .http1(limits: limits),
                     configuration: .init(address: .hostname(hostname, port: port), serverName: nil), logger: logger)
     }
 
@@ -61,7 +67,9 @@ public enum HTTPApplication {
     public static func application(_ configuration: Configuration, pool: PostgresPool, logger: Logger) -> some ApplicationProtocol {
         let committer = GroupCommitter(pool: pool, logger: logger)
         return Application(
-            router: router(pool: pool, committer: committer, verifier: configuration.verifier, apiToken: configuration.apiToken),
+            router: router(pool: pool, committer: committer, verifier: configuration.verifier, apiToken: configuration.apiToken,
+                           limits: configuration.limits),
+            server: .http1(limits: configuration.limits),
             configuration: .init(address: .hostname(configuration.hostname, port: configuration.port), serverName: nil),
             logger: logger)
     }

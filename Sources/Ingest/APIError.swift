@@ -50,6 +50,21 @@ extension APIError {
             hint: "The event was not stored; retry later.", retryAfter: 5)
     }
 
+    /// The request's body did not arrive within its deadline (`HTTPLimits`).
+    public static let requestTimeout = APIError(
+        status: .requestTimeout, type: "requestTimeout", code: "bodyTimeout",
+        message: "The request body did not arrive in time.", hint: "Send the whole body at once; the connection is closed.")
+
+    /// More connections are open than `HTTPLimits.maxConnections`.
+    public static let tooManyConnections = APIError(
+        status: .serviceUnavailable, type: "unavailable", code: "tooManyConnections",
+        message: "The server has too many open connections.", hint: "Retry later, reusing one connection.", retryAfter: 1)
+
+    /// Bodies being read would exceed `HTTPLimits.unsignedBodyBudget`.
+    public static let bodyBudgetExhausted = APIError(
+        status: .serviceUnavailable, type: "unavailable", code: "busy",
+        message: "The server is reading too many request bodies at once.", hint: "Retry later.", retryAfter: 1)
+
     /// The core's decoding failure as the error object: its own status (400 `malformed`, 422
     /// `invalid`), code, message and hint, with a code and hint added where the core has none.
     init(_ failure: DecodingFailure) {

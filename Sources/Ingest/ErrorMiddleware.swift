@@ -30,6 +30,8 @@ extension APIError {
             self.init(status: status, type: "methodNotAllowed", message: "Method not allowed on this resource.")
         case .contentTooLarge:
             self = .payloadTooLarge
+        case .requestTimeout:
+            self = .requestTimeout
         default:
             self.init(status: status, type: status.code < 500 ? "invalid" : "internal", message: status.reasonPhrase)
         }

@@ -15,13 +15,17 @@ public struct WebhookController<Context: RequestContext>: Sendable {
 
     let verifier: WebhookVerifier?
     let committer: GroupCommitter
+    /// Bounds the memory of bodies read but not yet verified.
+    let budget: BodyBudget
     /// Unix seconds; injectable so tests can check the tolerance window.
     let now: @Sendable () -> Int64
     let metrics = IngestMetrics()
 
-    public init(verifier: WebhookVerifier?, committer: GroupCommitter, now: @escaping @Sendable () -> Int64 = WebhookClock.unixSeconds) {
+    public init(verifier: WebhookVerifier?, committer: GroupCommitter, budget: BodyBudget = BodyBudget(bytes: HTTPLimits().unsignedBodyBudget),
+                now: @escaping @Sendable () -> Int64 = WebhookClock.unixSeconds) {
         self.verifier = verifier
         self.committer = committer
+        self.budget = budget
         self.now = now
     }
 
@@ -58,11 +62,7 @@ public struct WebhookController<Context: RequestContext>: Sendable {
             throw APIError(status: .unsupportedMediaType, type: "unsupportedMediaType", code: "contentType",
                            message: "Content-Type must be application/json.", hint: "Send the event as JSON.")
         }
-        let body = try await Self.collectBody(request)
-
-        if let verifier {
-            try Self.verify(request, body: body, with: verifier, now: now())
-        }
+        let body = try await verifiedBody(request)
 
         let event: Event
         do {
@@ -104,6 +104,20 @@ public struct WebhookController<Context: RequestContext>: Sendable {
             headers: [.contentType: "application/json"],
             body: .init(byteBuffer: ByteBuffer(bytes: receipt.jsonBytes)))
         return (response, status)
+    }
+
+    /// The body, read within the unsigned-body budget (503 past it, before reading) and verified;
+    /// its bytes leave the budget once the signature is checked.
+    private func verifiedBody(_ request: Request) async throws -> [UInt8] {
+        let declared = request.headers[.contentLength].flatMap { Int($0) }
+        let reserved = min(declared ?? Self.maxBodySize, Self.maxBodySize)
+        guard budget.reserve(reserved) else { throw APIError.bodyBudgetExhausted }
+        defer { budget.release(reserved) }
+        let body = try await Self.collectBody(request)
+        if let verifier {
+            try Self.verify(request, body: body, with: verifier, now: now())
+        }
+        return body
     }
 
     /// `application/json` or `application/…+json`, any parameters, any case.
