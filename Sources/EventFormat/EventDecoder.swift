@@ -7,6 +7,7 @@ public enum EventDecoder: Sendable {
     /// Upper bound for every identifier (event id, project, sad, subscription, …) in bytes.
     public static let maxIdentifierLength = 255
 
+    @inlinable
     public static func decode(_ body: some Collection<UInt8>, addons: (any AddonSnapshotCache)? = nil) throws(DecodingFailure) -> Event {
         try withContiguousBytes(body) { buffer throws(DecodingFailure) in try decode(buffer, addons: addons) }
     }
@@ -28,6 +29,7 @@ public enum EventDecoder: Sendable {
 
     /// The whole body is validated in one scan that builds no tree; fields are then read from the
     /// tape and only they become Strings.
+    @usableFromInline
     static func decode(_ body: UnsafeBufferPointer<UInt8>, addons: (any AddonSnapshotCache)? = nil) throws(DecodingFailure) -> Event {
         var scanner = JSONScanner(bytes: body, maxDepth: JSONParser.defaultMaxDepth, keepsDuplicateKeys: true)
         let tape: JSONTape

@@ -11,11 +11,13 @@ extension Instant {
         self = parsed
     }
 
+    @inlinable
     public init?(rfc3339 bytes: some Collection<UInt8>) {
         guard let parsed = withContiguousBytes(bytes, Instant.parseRFC3339) else { return nil }
         self = parsed
     }
 
+    @usableFromInline
     package static func parseRFC3339(_ b: UnsafeBufferPointer<UInt8>) -> Instant? {
         // Shortest form: "YYYY-MM-DDTHH:MM:SSZ" (20 bytes).
         guard b.count >= 20, b.count <= 64 else { return nil }
@@ -113,6 +115,7 @@ extension Instant {
 }
 
 /// Runs `body` over the bytes in place when they are contiguous, else over a copy.
+@inlinable
 package func withContiguousBytes<R, E: Error>(
     _ bytes: some Collection<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R
 ) throws(E) -> R {
