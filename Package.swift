@@ -125,6 +125,7 @@ let package = Package(
                 "Replay",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -173,7 +174,7 @@ let package = Package(
         .testTarget(
             name: "WorkerTests",
             dependencies: [
-                "Worker", "Ingest", "Store", "Postgres", "Lifecycle", "EventFormat", "TestSupport", "Processes",
+                "Worker", "Ingest", "Store", "Postgres", "Lifecycle", "EventFormat", "TestSupport", "Processes", "LifecycleFixtures",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]

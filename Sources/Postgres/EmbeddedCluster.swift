@@ -118,7 +118,7 @@ public struct EmbeddedCluster: Sendable {
 
     /// The port of a live server on this data directory: the one `postmaster.pid` names, if a
     /// server actually answers there (a stale pid file after a crash may name a reused pid).
-    func runningPort() async -> Int? {
+    public func runningPort() async -> Int? {
         let pidFile = dataDirectory.appendingPathComponent("postmaster.pid")
         guard let text = try? String(contentsOf: pidFile, encoding: .utf8) else { return nil }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
@@ -144,8 +144,11 @@ public struct EmbeddedCluster: Sendable {
         logger.info("creating embedded PostgreSQL cluster", metadata: ["directory": "\(directory.path)"])
         let password = Self.randomPassword()
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
-        guard FileManager.default.createFile(atPath: passwordFile.path, contents: Data(password.utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw Failure(description: "cannot write \(passwordFile.path)")
+        unlink(passwordFile.path)  // left by an initialization that failed half-way
+        do {
+            try SecretFile.create(passwordFile.path, contents: password)
+        } catch {
+            throw Failure(description: "\(error)")
         }
         try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: dataDirectory.path)
         if let owner {

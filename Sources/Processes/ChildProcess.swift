@@ -39,10 +39,10 @@ public final class ChildProcess: Sendable {
         self.ended = ended
     }
 
-    /// Starts `executable` (a path) with the current environment plus `environment`.
-    /// `error: nil` sends standard error where standard output goes.
+    /// Starts `executable` (a path) with the current environment plus `environment`, less the
+    /// variables in `unsetting`. `error: nil` sends standard error where standard output goes.
     public static func start(
-        _ executable: String, _ arguments: [String], environment: [String: String] = [:],
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:], unsetting: [String] = [],
         workingDirectory: String? = nil, input: Stream = .null, output: Stream = .null, error: Stream? = nil
     ) async throws -> ChildProcess {
         let stdin = try open(input, inherited: .standardInput)
@@ -55,6 +55,10 @@ public final class ChildProcess: Sendable {
             try? stdout.close()
             throw error
         }
+        var changes: [Environment.Key: String?] = [:]
+        for name in unsetting { changes[Environment.Key(stringLiteral: name)] = .some(nil) }
+        for (name, value) in environment { changes[Environment.Key(stringLiteral: name)] = value }
+        let environment = Environment.inherit.updating(changes)
         let ended = Ended()
         let (started, reportStart) = AsyncStream.makeStream(of: Int32.self)
         let finished = Task { () throws -> Int32 in
@@ -65,7 +69,7 @@ public final class ChildProcess: Sendable {
             let result = try await Subprocess.run(
                 .path(FilePath(executable)),
                 arguments: Arguments(arguments),
-                environment: .inherit.updating(Dictionary(uniqueKeysWithValues: environment.map { (Environment.Key(stringLiteral: $0.key), Optional($0.value)) })),
+                environment: environment,
                 workingDirectory: workingDirectory.map { FilePath($0) },
                 input: .fileDescriptor(stdin, closeAfterSpawningProcess: input != .inherit),
                 output: .fileDescriptor(stdout, closeAfterSpawningProcess: output != .inherit),

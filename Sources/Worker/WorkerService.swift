@@ -45,19 +45,25 @@ public final class WorkerService: Service, Sendable {
         self.bells = (0..<max(1, configuration.workers)).map { _ in Bell() }
     }
 
+    /// Runs until graceful shutdown or cancellation (another service of the group failed): either
+    /// way each worker commits the batch in hand, then stops.
     public func run() async throws {
-        await withGracefulShutdownHandler {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { try? await self.listener.run() }
-                group.addTask { await self.relayNotifications() }
-                for index in bells.indices {
-                    group.addTask { await self.work(bell: self.bells[index], number: index) }
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { try? await self.listener.run() }
+                    group.addTask { await self.relayNotifications() }
+                    for index in bells.indices {
+                        group.addTask { await self.work(bell: self.bells[index], number: index) }
+                    }
+                    // Workers return only when stopping; then stop the listener so the group ends.
+                    for _ in bells.indices { await group.next() }
+                    self.listener.stop()
                 }
-                // Workers return only when stopping; then stop the listener so the group ends.
-                for _ in bells.indices { await group.next() }
-                self.listener.stop()
+            } onGracefulShutdown: {
+                self.stop()
             }
-        } onGracefulShutdown: {
+        } onCancel: {
             self.stop()
         }
     }

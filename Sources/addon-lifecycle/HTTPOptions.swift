@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Ingest
 import Logging
+import Postgres
 
 /// Options of the commands that serve HTTP (`serve`, `run`).
 struct HTTPOptions: ParsableArguments {
@@ -82,11 +83,20 @@ enum DevelopmentSecret {
 
     static func load(file name: String, generate: () -> String) throws -> String {
         let file = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".addon-lifecycle/\(name)")
-        if let text = try? String(contentsOf: file, encoding: .utf8), !text.isEmpty { return text.trimmingCharacters(in: .whitespacesAndNewlines) }
+        func stored() -> String? {
+            guard let text = try? String(contentsOf: file, encoding: .utf8) else { return nil }
+            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            return trimmed.isEmpty ? nil : trimmed
+        }
+        if let value = stored() { return value }
         let value = generate()
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-        guard FileManager.default.createFile(atPath: file.path, contents: Data(value.utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw ConfigurationError("cannot write \(file.path)")
+        do {
+            try SecretFile.create(file.path, contents: value)
+        } catch {
+            // Another process of ours made it first: use theirs.
+            if let value = stored() { return value }
+            throw ConfigurationError("\(error) (remove it to have a new one made)")
         }
         return value
     }

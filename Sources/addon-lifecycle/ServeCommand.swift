@@ -46,12 +46,8 @@ enum HTTPService {
             }
             // Shutdown runs in reverse: HTTP stops accepting and drains first, then the workers
             // finish their batches, then the pools close.
-            let group = ServiceGroup(configuration: .init(
-                services: services + [app],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
             logger.notice("\(banner)", metadata: ["port": "\(http.resolvedPort)"])
-            try await group.run()
+            try await ServiceRunner.run(services + [app], ports: [http.resolvedPort], logger: logger)
         }
     }
 }

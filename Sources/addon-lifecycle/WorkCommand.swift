@@ -27,12 +27,8 @@ struct WorkCommand: AsyncParsableCommand {
                 let host = ProcessInfo.processInfo.environment["HOST"] ?? "0.0.0.0"
                 services.append(HTTPApplication.operations(hostname: host, port: port, pool: pool, logger: logger))
             }
-            let group = ServiceGroup(configuration: .init(
-                services: services,
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
             logger.notice("addon-lifecycle working", metadata: ["workers": "\(worker.resolvedWorkers)"])
-            try await group.run()
+            try await ServiceRunner.run(services, ports: worker.resolvedMetricsPort.map { [$0] } ?? [], logger: logger)
         }
     }
 }
