@@ -39,6 +39,10 @@ struct EventRoutes<Context: RequestContext> {
             case .notFailed(let status):
                 throw APIError(status: .conflict, type: "conflict", code: "notFailed",
                                message: "The event is \(status); only failed events are retried.", hint: "Check the event's status first.")
+            case .addonOwnedElsewhere(let owner):
+                throw APIError(status: .conflict, type: "conflict", code: "subscriptionAddonConflict",
+                               message: "The event attaches an add-on that belongs to subscription \(owner); it cannot be applied.",
+                               hint: "An add-on is attached to one subscription.")
             case .retried:
                 context.logger.notice("event retried by operator", metadata: ["event": "\(id)"])
                 guard let record = try await pool.read(logger: context.logger, { try EventQueries.get(id: id, on: $0) }) else {

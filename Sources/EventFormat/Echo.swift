@@ -2,11 +2,11 @@ import Lifecycle
 /// How error messages quote input: never more than `maxBytes` UTF-8 bytes per quoted key or
 /// value (hostile bodies are up to 256 KiB and messages end up in logs and responses), always
 /// cut at a scalar boundary so the result stays valid UTF-8.
-enum Echo {
-    static let maxBytes = 64
+package enum Echo {
+    package static let maxBytes = 64
 
     /// `s` itself when short enough, else its first bytes and "…", `maxBytes` in total.
-    static func excerpt(_ s: String) -> String {
+    package static func excerpt(_ s: String) -> String {
         let utf8 = s.utf8
         guard utf8.count > maxBytes else { return s }
         let ellipsis = "…"
@@ -18,7 +18,7 @@ enum Echo {
     }
 
     /// An input key inside a field path: control characters spelled `\u0000`, then capped.
-    static func key(_ key: String) -> String {
+    package static func key(_ key: String) -> String {
         guard key.utf8.contains(where: { $0 < 0x20 }) else { return excerpt(key) }
         var out = ""
         for scalar in key.unicodeScalars {

@@ -30,3 +30,11 @@ public struct Event: Sendable, Hashable {
         return false
     }
 }
+
+extension Event {
+    /// The add-on a `subscriptionAddon.created` event attaches; nil for other types.
+    public var createdAddon: String? {
+        if case .addonCreated(let created) = payload { return created.subscriptionAddon }
+        return nil
+    }
+}

@@ -18,6 +18,14 @@ public enum EventDecoder: Sendable {
         try decode(UnsafeBufferPointer(start: body.baseAddress?.assumingMemoryBound(to: UInt8.self), count: body.count), addons: addons)
     }
 
+    /// The envelope's `id` when the body is a JSON object whose `id` is a string, however invalid
+    /// the rest: ingest answers a known id `duplicate` whatever the body (SPEC §2).
+    public static func envelopeID(_ body: [UInt8]) -> String? {
+        guard let id = (try? JSONParser.parse(body))?["id"]?.stringValue, !id.isEmpty, id.utf8.count <= maxIdentifierLength
+        else { return nil }
+        return id
+    }
+
     public static func decode(_ text: String) throws(DecodingFailure) -> Event {
         try decode(Array(text.utf8))
     }

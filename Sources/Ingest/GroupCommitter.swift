@@ -9,6 +9,8 @@ public enum StoreOutcome: Sendable, Equatable {
     case stored
     /// The id was already in the inbox (or earlier in the same batch): nothing changed.
     case duplicate
+    /// Not stored: a `subscriptionAddon.created` naming an add-on that belongs to this subscription.
+    case addonOwnedElsewhere(owner: String)
 }
 
 /// Group commit: concurrent requests share one multi-row INSERT and one durable COMMIT.
@@ -84,6 +86,11 @@ public final class GroupCommitter: Sendable {
             if startFlusher { Task { await flushUntilEmpty() } }
             if startSweeper { Task { await sweepWhileBusy() } }
         }
+    }
+
+    /// Whether the inbox holds an event with this id (nil when the database cannot say).
+    public func isStored(id: String) async -> Bool? {
+        try? await pool.withConnection { connection in try EventInbox.contains(id: id, on: connection) }
     }
 
     /// Answers 503 to requests whose commit is overdue (a hung database), four times a second, for
@@ -175,6 +182,10 @@ public final class GroupCommitter: Sendable {
         var claimed = Set<String>()
         for pending in batch {
             let id = pending.record.id
+            if let owner = stored.refused[id] {
+                pending.reply.complete(.success(.addonOwnedElsewhere(owner: owner)))
+                continue
+            }
             let isNew = stored.newIDs.contains(id) && claimed.insert(id).inserted
             pending.reply.complete(.success(isNew ? .stored : .duplicate))
         }

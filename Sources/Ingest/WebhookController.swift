@@ -20,6 +20,7 @@ public struct WebhookController<Context: RequestContext>: Sendable {
     /// Unix seconds; injectable so tests can check the tolerance window.
     let now: @Sendable () -> Int64
     let metrics = IngestMetrics()
+    let refusals = RefusalLog()
 
     public init(verifier: WebhookVerifier?, committer: GroupCommitter, budget: BodyBudget = BodyBudget(bytes: HTTPLimits().unsignedBodyBudget),
                 now: @escaping @Sendable () -> Int64 = WebhookClock.unixSeconds) {
@@ -43,11 +44,7 @@ public struct WebhookController<Context: RequestContext>: Sendable {
             return response
         } catch let error as APIError {
             metrics.record(outcome: error.type, since: started)
-            if error.status.code >= 500 {
-                context.logger.warning("webhook not stored", metadata: ["reason": "\(error.message)"])
-            } else {
-                context.logger.notice("webhook refused", metadata: ["status": "\(error.status.code)", "type": "\(error.type)", "code": "\(error.code ?? "")", "message": "\(error.message)"])
-            }
+            refusals.refused(error, logger: context.logger)
             throw error
         }
     }
@@ -68,6 +65,11 @@ public struct WebhookController<Context: RequestContext>: Sendable {
         do {
             event = try EventDecoder.decode(body)
         } catch {
+            // A repeated id is a duplicate whatever its body (SPEC §2), also one that no longer
+            // validates: look it up before refusing. Only signed bodies get here.
+            if error.httpStatus == 422, let id = EventDecoder.envelopeID(body), await committer.isStored(id: id) == true {
+                return (Self.receipt(id: id, status: "duplicate", code: .ok), "duplicate")
+            }
             throw APIError(error)
         }
 
@@ -93,17 +95,22 @@ public struct WebhookController<Context: RequestContext>: Sendable {
         switch outcome {
         case .duplicate: status = "duplicate"
         case .stored: status = event.isIgnored ? "ignored" : "accepted"
+        case .addonOwnedElsewhere(let owner):
+            throw APIError(status: .unprocessableContent, type: "invalid", code: "subscriptionAddonConflict",
+                           message: "data.id \(Echo.excerpt(event.createdAddon ?? "")) belongs to subscription \(Echo.excerpt(owner)).",
+                           hint: "An add-on is attached to one subscription; give this one its own id.")
         }
+        return (Self.receipt(id: event.id, status: status, code: outcome == .duplicate ? .ok : .accepted), status)
+    }
+
+    /// `{"object":"eventReceipt","id",…,"status"}`.
+    static func receipt(id: String, status: String, code: HTTPResponse.Status) -> Response {
         let receipt = JSONValue.object([
             JSONMember("object", .string("eventReceipt")),
-            JSONMember("id", .string(event.id)),
+            JSONMember("id", .string(id)),
             JSONMember("status", .string(status)),
         ])
-        let response = Response(
-            status: outcome == .duplicate ? .ok : .accepted,
-            headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: receipt.jsonBytes)))
-        return (response, status)
+        return Response(status: code, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: receipt.jsonBytes)))
     }
 
     /// The body, read within the unsigned-body budget (503 past it, before reading) and verified;

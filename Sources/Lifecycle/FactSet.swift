@@ -14,6 +14,9 @@ public struct FactSet: Sendable {
     private var position: [String: Int] = [:]
 
     private var created: [String: Fact] = [:]
+    /// The subscription each add-on belongs to: that of its first `created` fact inserted
+    /// (`Lifecycle.addonOwners`).
+    private var owners: [String: String] = [:]
     private var paid: [SadKey: Instant] = [:]
     private var canceled: [SadKey: SortedInstants] = [:]
     private var ended: [String: SortedInstants] = [:]
@@ -88,6 +91,8 @@ public struct FactSet: Sendable {
         let subscription = fact.subscription
         switch fact.kind {
         case .addonCreated(let sad, _):
+            if let owner = owners[sad], owner != subscription { return }
+            owners[sad] = subscription
             if let current = created[sad], !Fact.logicalOrder(fact, current) { return }
             created[sad] = fact
         case .invoicePaid(_, let sads):

@@ -32,10 +32,13 @@ public enum Lifecycle: Sendable {
         var ordered = distinctFacts
         ordered.stableSortSmall(by: Fact.logicalOrder)
 
-        // The earliest creation wins; its data is the snapshot.
+        // The earliest creation wins; its data is the snapshot. Only its owner's creations count.
+        let owners = addonOwners(distinctFacts)
         var inputs = AddonInputsList()
         for fact in ordered {
-            guard case .addonCreated(let sad, let addon) = fact.kind, !inputs.contains(sad: sad) else { continue }
+            guard case .addonCreated(let sad, let addon) = fact.kind, !inputs.contains(sad: sad),
+                  owners?[sad].map({ $0 == fact.subscription }) ?? true
+            else { continue }
             inputs.append(AddonInputs(id: sad, subscription: fact.subscription, addon: addon, createdAt: fact.time))
         }
 
@@ -81,5 +84,18 @@ public enum Lifecycle: Sendable {
                 periodEnds.first(after: activatedAt, subscription: input.subscription)
             }
         }
+    }
+
+    /// An add-on belongs to the subscription whose `created` fact comes first in sequence (arrival)
+    /// order: ingest refuses a `created` naming it under another subscription, and a fold of facts
+    /// of several subscriptions (a whole log) ignores such a fact the same way. Nil when the facts
+    /// are of one subscription, as a worker's always are: then there is nothing to decide.
+    static func addonOwners(_ facts: [Fact]) -> [String: String]? {
+        guard let first = facts.first?.subscription, facts.contains(where: { $0.subscription != first }) else { return nil }
+        var owners: [String: String] = [:]
+        for fact in facts {
+            if case .addonCreated(let sad, _) = fact.kind, owners[sad] == nil { owners[sad] = fact.subscription }
+        }
+        return owners
     }
 }

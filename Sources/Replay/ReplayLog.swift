@@ -29,6 +29,12 @@ public struct ReplayLog: Sendable {
     /// each with SipHash and was a tenth of the replay's time).
     private var seenIDs: [String] = []
     private var seenIndex: HashIndex
+    /// The subscription (index in `keyList`) each add-on belongs to: that of its first `created`.
+    private var owners: [(sad: String, key: Int32)] = []
+    private var ownerIndex = HashIndex()
+    /// `created` events naming an add-on that belongs to another subscription, in line order: not
+    /// added, as ingest would have refused them (422).
+    public private(set) var refused: [(eventID: String, subscriptionAddon: String, owner: String)] = []
     /// See `add(_ batch:)`.
     private var touched: UInt32 = 0
     /// Lines that decoded to an event, duplicates and ignored types included.
@@ -122,13 +128,36 @@ public struct ReplayLog: Sendable {
         } else {
             Self.keyHash(project: project, subscription: fact.subscription)
         }
+        // An add-on belongs to the subscription of its first `created` (as ingest decides).
+        var unclaimed: (sad: String, hash: UInt64)?
+        if case .addonCreated(let sad, _) = fact.kind {
+            let ownerHash = Self.keyHash(project: project, subscription: sad)
+            if let owner = owner(of: sad, project: project, hash: ownerHash) {
+                guard keyList[Int(owner)].subscription == fact.subscription else {
+                    refused.append((fact.eventID, sad, keyList[Int(owner)].subscription))
+                    return
+                }
+            } else {
+                unclaimed = (sad, ownerHash)
+            }
+        }
         let index = keyIndex(project: project, subscription: fact.subscription, hash: hash)
+        if let unclaimed {
+            ownerIndex.insert(hash: unclaimed.hash, position: owners.count)
+            owners.append((unclaimed.sad, index))
+        }
         // One copy of each subscription id for all its facts (ids are usually too long to be
         // stored inline), which also lets the fold compare them by identity.
         fact.subscription = keyList[Int(index)].subscription
         if latestFactTime.map({ fact.time > $0 }) ?? true { latestFactTime = fact.time }
         facts.append(fact)
         factKeys.append(index)
+    }
+
+    /// The subscription (`keyList` index) `sad` of `project` belongs to, if it has been created.
+    private func owner(of sad: String, project: String, hash: UInt64) -> Int32? {
+        ownerIndex.find(hash: hash, where: { owners[$0].sad == sad && keyList[Int(owners[$0].key)].project == project })
+            .map { owners[$0].key }
     }
 
     private static func keyHash(project: String, subscription: String) -> UInt64 {

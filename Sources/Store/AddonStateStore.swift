@@ -4,7 +4,8 @@ import Postgres
 
 /// The SQL of the materialized add-on state.
 public enum AddonStateStore {
-    /// Writes evaluated add-ons (insert or overwrite), each with its project, in one statement.
+    /// Writes evaluated add-ons (insert or overwrite), each with its project, in one statement. The
+    /// add-on object goes in as json text: any JSON the decoder accepted is storable (migration 003).
     public static func upsert(_ entries: [(project: String, state: AddonState)], on connection: isolated PostgresConnection) throws(PostgresError) {
         guard !entries.isEmpty else { return }
         let addons = entries.map(\.state)
@@ -12,9 +13,9 @@ public enum AddonStateStore {
         try connection.query("""
             INSERT INTO subscription_addons (project, id, subscription, addon_id, addon, status, created_at, eligible_at,
                 activated_at, ended_at, canceled_at, end_reason, period_number, period_start, period_end, updated_at)
-            SELECT project, id, subscription, addon_id, addon, status, created_at, eligible_at, activated_at, ended_at,
+            SELECT project, id, subscription, addon_id, addon::json, status, created_at, eligible_at, activated_at, ended_at,
                    canceled_at, end_reason, period_number, period_start, period_end, now()
-            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::timestamptz[], $8::timestamptz[],
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[],
                         $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::text[], $13::int8[], $14::timestamptz[], $15::timestamptz[])
                  AS s(project, id, subscription, addon_id, addon, status, created_at, eligible_at, activated_at, ended_at,
                       canceled_at, end_reason, period_number, period_start, period_end)
@@ -26,7 +27,7 @@ public enum AddonStateStore {
                 period_start = excluded.period_start, period_end = excluded.period_end, updated_at = now()
             """, [
                 entries.map(\.project), addons.map(\.id), addons.map(\.subscription), addons.map(\.addon.id),
-                addons.map { PostgresJSONB($0.addon.rawText) }, addons.map(\.status.rawValue),
+                addons.map(\.addon.rawText), addons.map(\.status.rawValue),
                 addons.map { PostgresTimestamp($0.createdAt) }, timestamps(addons.map(\.eligibleAt)),
                 timestamps(addons.map(\.activatedAt)), timestamps(addons.map(\.endedAt)), timestamps(addons.map(\.canceledAt)),
                 addons.map(\.endReason?.rawValue), addons.map { $0.currentPeriod.map { Int64($0.number) } },

@@ -11,6 +11,9 @@ public enum EventInbox {
         public var newIDs: Set<String>
         /// True when some subscription's work row was made due: workers should be told.
         public var scheduledWork: Bool
+        /// `created` events refused because their add-on belongs to another subscription: event id
+        /// to the owning subscription. Nothing of theirs was stored.
+        public var refused: [String: String] = [:]
     }
 
     /// Stores the batch. For a duplicate nothing changes. Every subscription with a new pending
@@ -25,15 +28,35 @@ public enum EventInbox {
     /// take their locks in the same order and cannot deadlock; within the batch the first arrival of
     /// an id is the one stored. The NOTIFY is left to the caller: inside this transaction it would
     /// hold PostgreSQL's database-wide notify lock across the commit and serialize batches.
+    ///
+    /// A `created` event of a new id first claims its add-on for its subscription
+    /// (`subscription_addon_owners`): the first subscription stored names the add-on's owner, and a
+    /// `created` naming it under another subscription is not stored (`Stored.refused`). Owners are
+    /// claimed before events are inserted, sorted by add-on, so the lock order stays the same
+    /// across batches. The no-op `DO UPDATE` returns an existing owner even when another batch
+    /// committed it after this statement's snapshot.
     public static func insert(_ records: [InboxRecord], on connection: isolated PostgresConnection) throws(PostgresError) -> Stored {
         guard !records.isEmpty else { return Stored(newIDs: [], scheduledWork: false) }
         let rows = try connection.query("""
-            WITH inserted AS (
+            WITH batch AS (
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::jsonb[],
+                                     $8::bool[], $9::text[])
+                     WITH ORDINALITY AS b(id, type, project, subscription, time, body, headers, ignored, addon, arrival)
+            ), claimed AS (
+                INSERT INTO subscription_addon_owners (project, id, subscription)
+                SELECT DISTINCT ON (project, addon) project, addon, subscription FROM batch
+                WHERE addon IS NOT NULL AND NOT EXISTS (SELECT FROM events e WHERE e.id = batch.id)
+                ORDER BY project, addon, arrival
+                ON CONFLICT (project, id) DO UPDATE SET subscription = subscription_addon_owners.subscription
+                RETURNING project, id, subscription
+            ), refused AS (
+                SELECT batch.id, claimed.subscription AS owner FROM batch
+                JOIN claimed ON claimed.project = batch.project AND claimed.id = batch.addon AND claimed.subscription <> batch.subscription
+            ), inserted AS (
                 INSERT INTO events (id, type, project, subscription, time, body, headers, status)
                 SELECT id, type, project, subscription, time, body, headers,
                        CASE WHEN ignored THEN 'ignored' ELSE 'pending' END
-                FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::jsonb[], $8::bool[])
-                     WITH ORDINALITY AS batch(id, type, project, subscription, time, body, headers, ignored, arrival)
+                FROM batch WHERE id NOT IN (SELECT id FROM refused)
                 ORDER BY id, arrival
                 ON CONFLICT (id) DO NOTHING
                 RETURNING id, project, subscription, status
@@ -46,18 +69,29 @@ public enum EventInbox {
                     WHERE work.due_at > excluded.due_at
                 RETURNING 1
             )
-            SELECT id, EXISTS (SELECT FROM scheduled) FROM inserted
+            SELECT id, EXISTS (SELECT FROM scheduled), NULL::text FROM inserted
+            UNION ALL
+            SELECT id, false, owner FROM refused
             """, [
                 records.map(\.id), records.map(\.type), records.map(\.project), records.map(\.subscription),
-                records.map(\.time), records.map(\.body), records.map(\.headers), records.map(\.ignored),
+                records.map(\.time), records.map(\.body), records.map(\.headers), records.map(\.ignored), records.map(\.subscriptionAddon),
             ])
         var stored = Stored(newIDs: [], scheduledWork: false)
         for row in rows {
-            let (id, scheduled) = try row.decode((String, Bool).self)
-            stored.newIDs.insert(id)
-            stored.scheduledWork = stored.scheduledWork || scheduled
+            let (id, scheduled, owner) = try row.decode((String, Bool, String?).self)
+            if let owner {
+                stored.refused[id] = owner
+            } else {
+                stored.newIDs.insert(id)
+                stored.scheduledWork = stored.scheduledWork || scheduled
+            }
         }
         return stored
+    }
+
+    /// Whether an event with this id is stored.
+    public static func contains(id: String, on connection: isolated PostgresConnection) throws(PostgresError) -> Bool {
+        try !connection.query("SELECT FROM events WHERE id = $1", [id]).isEmpty
     }
 
     /// Tells workers that work is due. A hint: workers also poll and wake at timers.

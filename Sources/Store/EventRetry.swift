@@ -6,10 +6,19 @@ public enum EventRetry {
         case retried
         case notFailed(status: String)
         case notFound
+        /// A `created` event whose add-on belongs to another subscription: retrying it would make
+        /// two subscriptions write one add-on's state.
+        case addonOwnedElsewhere(owner: String)
     }
 
     /// Run inside a transaction.
     public static func retry(id: String, on connection: isolated PostgresConnection) throws(PostgresError) -> Outcome {
+        let owner = try connection.query("""
+            SELECT o.subscription FROM events e
+            JOIN subscription_addon_owners o ON o.project = e.project AND o.id = e.body::json -> 'data' ->> 'id'
+            WHERE e.id = $1 AND e.status = 'failed' AND e.type = 'com.gigs.subscriptionAddon.created' AND o.subscription <> e.subscription
+            """, [id]).first
+        if let owner { return .addonOwnedElsewhere(owner: try owner.decode(String.self, column: 0)) }
         let reset = try connection.query("""
             UPDATE events SET status = 'pending', attempts = 0, last_error = NULL
             WHERE id = $1 AND status = 'failed' RETURNING project, subscription

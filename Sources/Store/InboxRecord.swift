@@ -15,9 +15,12 @@ public struct InboxRecord: Sendable {
     public var headers: PostgresJSONB
     /// True for types the lifecycle does not use: stored as `ignored`, no work scheduled.
     public var ignored: Bool
+    /// The add-on a `subscriptionAddon.created` event attaches (it claims the add-on for its
+    /// subscription); nil for every other type.
+    public var subscriptionAddon: String?
 
     public init(id: String, type: String, project: String, subscription: String?, time: PostgresTimestamp,
-                body: String, headers: PostgresJSONB, ignored: Bool) {
+                body: String, headers: PostgresJSONB, ignored: Bool, subscriptionAddon: String? = nil) {
         self.id = id
         self.type = type
         self.project = project
@@ -26,5 +29,6 @@ public struct InboxRecord: Sendable {
         self.body = body
         self.headers = headers
         self.ignored = ignored
+        self.subscriptionAddon = subscriptionAddon
     }
 }

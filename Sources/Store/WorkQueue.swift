@@ -20,7 +20,7 @@ public enum WorkQueue {
         }
     }
 
-    /// Attempts before the events of a failing subscription are marked `failed`.
+    /// Attempts before the events that make a subscription fail are found and marked `failed`.
     public static let maxAttempts = 8
 
     /// Claims up to `limit` due work rows (`FOR UPDATE SKIP LOCKED`, oldest due first) and
@@ -56,12 +56,65 @@ public enum WorkQueue {
                 try connection.simpleQuery("RELEASE SAVEPOINT subscription")
                 outcome.add(result)
             } catch {
-                try connection.simpleQuery("ROLLBACK TO SAVEPOINT subscription")
-                try scheduleRetry(key, attempts: attempts + 1, error: "\(error)", on: connection)
-                outcome.retried += 1
+                try connection.simpleQuery("ROLLBACK TO SAVEPOINT subscription; RELEASE SAVEPOINT subscription")
+                var isolated: Processed?
+                if attempts + 1 >= maxAttempts {
+                    try connection.simpleQuery("SAVEPOINT isolation")
+                    do {
+                        isolated = try isolateFailures(key, now: Instant(now), on: connection)
+                        try connection.simpleQuery("RELEASE SAVEPOINT isolation")
+                    } catch {
+                        try connection.simpleQuery("ROLLBACK TO SAVEPOINT isolation; RELEASE SAVEPOINT isolation")
+                    }
+                }
+                if let isolated {
+                    outcome.add(isolated)
+                } else {
+                    try scheduleRetry(key, attempts: attempts + 1, error: "\(error)", on: connection)
+                    outcome.retried += 1
+                }
             }
         }
         return outcome
+    }
+
+    /// After its last attempt, finds which pending events make a subscription fail: each is tried
+    /// on top of the stored facts in logical order, under a savepoint that is always rolled back,
+    /// and one that fails is set aside. Then the subscription is folded for real without those,
+    /// which are marked `failed` with their error; its other facts, state and timers go on. Nil
+    /// when the stored facts fail even without any pending event (no event to blame): the caller
+    /// keeps retrying, and the work row, with its timers, stays.
+    static func isolateFailures(_ key: WorkKey, now: Instant, on connection: isolated PostgresConnection) throws -> Processed? {
+        let pending = try connection.query("""
+            SELECT id FROM events WHERE project = $1 AND subscription = $2 AND status = 'pending' ORDER BY time, id
+            """, [key.project, key.subscription]).map { try $0.decode(String.self, column: 0) }
+        func failure(excluding excluded: Set<String>) throws -> (any Error)? {
+            try connection.simpleQuery("SAVEPOINT trial")
+            defer { _ = try? connection.simpleQuery("ROLLBACK TO SAVEPOINT trial; RELEASE SAVEPOINT trial") }
+            do {
+                _ = try process([key], now: now, excluding: excluded, on: connection)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        var excluded = Set(pending)
+        guard try failure(excluding: excluded) == nil else { return nil }
+        var culprits: [(id: String, error: String)] = []
+        for id in pending {
+            excluded.remove(id)
+            if let error = try failure(excluding: excluded) {
+                excluded.insert(id)
+                culprits.append((id, "\(error)"))
+            }
+        }
+        var result = try process([key], now: now, excluding: excluded, on: connection)
+        try connection.query("""
+            UPDATE events SET status = 'failed', attempts = attempts + $3, last_error = f.error
+            FROM unnest($1::text[], $2::text[]) AS f(id, error) WHERE events.id = f.id
+            """, [culprits.map(\.id), culprits.map(\.error), maxAttempts])
+        result.failedEvents += culprits.count
+        return result
     }
 
     /// The earliest `due_at` of any work row and the database's clock, to sleep until it.
@@ -84,7 +137,9 @@ public enum WorkQueue {
 
     /// Subscriptions: all their facts folded as of `now` (the transaction's time, the same clock
     /// for every worker); state and new transitions written, events marked, timers set.
-    static func process(_ keys: [WorkKey], now: Instant, on connection: isolated PostgresConnection) throws -> Processed {
+    /// `excluding`: pending events left out of the fold and left pending (`isolateFailures`).
+    static func process(_ keys: [WorkKey], now: Instant, excluding: Set<String> = [],
+                        on connection: isolated PostgresConnection) throws -> Processed {
         let projects = keys.map(\.project)
         let subscriptions = keys.map(\.subscription)
         var facts: [WorkKey: [Fact]] = [:]
@@ -98,6 +153,7 @@ public enum WorkQueue {
             ORDER BY e.project, e.subscription, e.time, e.id
             """, [projects, subscriptions]) {
             let (project, subscription, id, body, status) = try row.decode((String, String, String, String, String).self)
+            if !excluding.isEmpty, excluding.contains(id) { continue }
             do {
                 if let fact = try EventDecoder.decode(Array(body.utf8)).fact {
                     facts[WorkKey(project: project, subscription: subscription), default: []].append(fact)
@@ -169,17 +225,10 @@ public enum WorkQueue {
         return Processed(processedEvents: pending.count, failedEvents: undecodable.count, transitions: transitions.map(\.1))
     }
 
-    /// Capped exponential backoff with jitter; after `maxAttempts` the subscription's pending events
-    /// become `failed` (operators retry them) and its work row goes, so it stops consuming workers.
+    /// Capped exponential backoff with jitter (0.5 s doubling, at most 5 min). The work row, and so
+    /// the subscription's timers, always stays: past `maxAttempts` the failing events are set aside
+    /// by `isolateFailures`, and a failure no event explains keeps being retried every few minutes.
     static func scheduleRetry(_ key: WorkKey, attempts: Int, error: String, on connection: isolated PostgresConnection) throws {
-        if attempts >= maxAttempts {
-            try connection.query("""
-                UPDATE events SET status = 'failed', attempts = attempts + 1, last_error = $3
-                WHERE project = $1 AND subscription = $2 AND status = 'pending'
-                """, [key.project, key.subscription, error])
-            try connection.query("DELETE FROM work WHERE project = $1 AND subscription = $2", [key.project, key.subscription])
-            return
-        }
         let base = min(300.0, 0.5 * Double(1 << min(attempts, 20)))
         let delay = base * Double.random(in: 0.5...1.0)
         try connection.query("""

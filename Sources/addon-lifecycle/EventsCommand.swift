@@ -32,6 +32,8 @@ struct EventsCommand: AsyncParsableCommand {
                 throw ConfigurationError("event \(id) is \(status), not failed: nothing to retry")
             case .notFound:
                 throw ConfigurationError("no event \(id)")
+            case .addonOwnedElsewhere(let owner):
+                throw ConfigurationError("event \(id) attaches an add-on that belongs to subscription \(owner): it cannot be applied")
             }
         }
     }

@@ -25,7 +25,7 @@ struct WorkNotificationTests {
             verifier: WebhookVerifier(secrets: [WebhookFixtures.secret]), now: { WebhookFixtures.now }))
         try await app.test(.router) { client in
             for body in [WebhookFixtures.unknownType(), WebhookFixtures.attached(id: "evt_n1"), WebhookFixtures.attached(id: "evt_n1"),
-                         WebhookFixtures.attached(id: "evt_n2", sad: "sad_2"), WebhookFixtures.attached(id: "evt_n3", subscription: "sub_2")] {
+                         WebhookFixtures.attached(id: "evt_n2", sad: "sad_2"), WebhookFixtures.attached(id: "evt_n3", subscription: "sub_2", sad: "sad_3")] {
                 _ = try await client.execute(uri: "/webhooks", method: .post, headers: WebhookFixtures.headers(for: body), body: ByteBuffer(string: body)) { _ in }
             }
         }

@@ -51,3 +51,26 @@ import LifecycleFixtures
         #expect(set.sortedFacts == [Self.created, Self.endLate])
     }
 }
+
+/// The same rule in the fold itself and in `FactSet`, for facts of several subscriptions at once:
+/// the subscription whose `created` comes first in sequence owns the add-on.
+@Suite struct AddonOwnershipTests {
+    @Test func theFirstCreatedInSequenceOwnsTheAddon() throws {
+        let facts = try Fixture.facts([
+            Fixture.created("evt_2", at: "2025-12-15T10:30:00Z", sad: "sad_x", addon: Fixture.freeTopUp),
+            Fixture.created("evt_1", at: "2025-12-14T00:00:00Z", sad: "sad_x", addon: Fixture.freeTopUp, subscription: Fixture.otherSubscription),
+        ])
+        let now = t("2025-12-20T00:00:00Z")
+        for ordered in [facts, facts.reversed()] {
+            let full = Lifecycle.evaluate(facts: ordered, now: now)
+            #expect(full["sad_x"]?.subscription == ordered[0].subscription)
+            #expect(FactSet(ordered).evaluate(now: now) == full)
+        }
+        // One subscription's facts: the earliest creation wins, whatever the order.
+        let own = try Fixture.facts([
+            Fixture.created("evt_4", at: "2025-12-15T10:30:00Z", sad: "sad_y", addon: Fixture.freeTopUp),
+            Fixture.created("evt_3", at: "2025-12-14T00:00:00Z", sad: "sad_y", addon: Fixture.freeTopUp),
+        ])
+        #expect(Lifecycle.evaluate(facts: own, now: now)["sad_y"]?.createdAt == t("2025-12-14T00:00:00Z"))
+    }
+}

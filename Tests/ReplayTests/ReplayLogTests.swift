@@ -60,3 +60,22 @@ import Testing
         }
     }
 }
+
+/// An add-on belongs to the subscription of its first `created` line, as ingest decides; a later
+/// `created` naming it under another subscription is refused (not folded), even one logically earlier.
+@Suite struct ReplayOwnershipTests {
+    @Test func aLaterLineCannotMoveAnAddonToAnotherSubscription() throws {
+        var log = ReplayLog()
+        let lines = try [
+            Fixture.created("evt_a", at: "2025-12-15T10:30:00Z", sad: "sad_x", addon: Fixture.freeTopUp),
+            Fixture.created("evt_b", at: "2025-12-14T00:00:00Z", sad: "sad_x", addon: Fixture.roamingTopUp, subscription: "sub_b"),
+            Fixture.created("evt_a2", at: "2025-12-16T00:00:00Z", sad: "sad_x", addon: Fixture.freeTopUp),
+        ].map(Fixture.event)
+        for event in lines { log.add(event) }
+        #expect(log.refused.map(\.eventID) == ["evt_b"])
+        #expect(log.refused.first?.owner == Fixture.subscription)
+        let states = log.states(now: Instant(rfc3339: "2025-12-20T00:00:00Z")!).map { ($0.key.subscription, $0.addons.map(\.id)) }
+        #expect(states.map(\.0) == [Fixture.subscription])
+        #expect(states.first?.1 == ["sad_x"])
+    }
+}
