@@ -28,7 +28,7 @@ public enum Lifecycle: Sendable {
     }
 
     /// Each add-on's schedule, from its earliest qualifying facts.
-    private static func schedules(distinctFacts: [Fact]) -> [AddonSchedule] {
+    static func schedules(distinctFacts: [Fact]) -> [AddonSchedule] {
         var ordered = distinctFacts
         ordered.stableSortSmall(by: Fact.logicalOrder)
 
