@@ -61,6 +61,7 @@ let package = Package(
                 "Postgres",
                 "Lifecycle",
                 "EventFormat",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.embedInCode("Migrations")]

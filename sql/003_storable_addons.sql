@@ -8,7 +8,8 @@ ALTER TABLE subscription_addons ALTER COLUMN addon TYPE json USING addon::json;
 
 -- Each subscription add-on belongs to one subscription: the first whose `created` event was stored
 -- names it. Ingest refuses (422) a `created` naming it under another subscription, and workers and
--- replay ignore such facts, so one add-on's state never flips between two subscriptions.
+-- replay ignore such facts, so one add-on's state never flips between two subscriptions. Events
+-- stored before this version are taken in logical order (time, id), as replay reads an export.
 CREATE TABLE subscription_addon_owners (
     project         text NOT NULL,
     id              text NOT NULL,
@@ -17,14 +18,15 @@ CREATE TABLE subscription_addon_owners (
 );
 INSERT INTO subscription_addon_owners (project, id, subscription)
 SELECT DISTINCT ON (project, sad) project, sad, subscription
-FROM (SELECT project, subscription, seq, body::json -> 'data' ->> 'id' AS sad
+FROM (SELECT project, subscription, time, id, body::json -> 'data' ->> 'id' AS sad
       FROM events WHERE type = 'com.gigs.subscriptionAddon.created' AND subscription IS NOT NULL) created
 WHERE sad IS NOT NULL
-ORDER BY project, sad, seq;
+ORDER BY project, sad, time, id;
 
 -- Before this version such `created` events were stored, and the workers of both subscriptions
 -- overwrote each other's state of the add-on. Those of a non-owner become `failed` (operators see
--- why; a retry is refused), and both subscriptions are folded again.
+-- why; a retry is refused), the transitions a non-owner recorded for the add-on go (the owner's
+-- fold records its own), and both subscriptions are folded again.
 WITH foreign_created AS (
     SELECT c.id, c.project, c.subscription, o.subscription AS owner, c.sad
     FROM (SELECT id, project, subscription, body::json -> 'data' ->> 'id' AS sad
@@ -42,3 +44,6 @@ SELECT DISTINCT project, subscription, now() FROM (
     SELECT project, subscription FROM failed UNION SELECT project, owner FROM failed
 ) affected
 ON CONFLICT (project, subscription) DO UPDATE SET due_at = now();
+
+DELETE FROM transitions t USING subscription_addon_owners o
+WHERE t.project = o.project AND t.subscription_addon = o.id AND t.subscription <> o.subscription;

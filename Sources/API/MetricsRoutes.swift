@@ -15,6 +15,7 @@ struct MetricsRoutes<Context: RequestContext> {
         let age = registry.gauge("addon_queue_oldest_due_age_seconds", help: "Seconds the oldest due work has waited.")
         let scheduled = registry.gauge("addon_queue_scheduled", help: "Subscriptions with a timer or retry later (estimated past 10,000).")
         let failed = registry.gauge("addon_events_failed", help: "Events that failed after all attempts (estimated past 10,000).")
+        let retrying = registry.gauge("addon_queue_retrying", help: "Subscriptions being retried after a failure.")
         let estimated = registry.gauge("addon_queue_estimated", help: "1 when a queue figure of this scrape is an estimate.")
         let up = registry.gauge("addon_database_up", help: "1 when the database answered this scrape.")
         router.get("metrics") { _, context in
@@ -24,6 +25,7 @@ struct MetricsRoutes<Context: RequestContext> {
                 age.set(to: stats.oldestDueAge)
                 scheduled.set(to: Double(stats.scheduled))
                 failed.set(to: Double(stats.failedEvents))
+                retrying.set(to: Double(stats.retrying))
                 estimated.set(to: stats.isEstimated ? 1 : 0)
                 up.set(to: 1)
             } catch {

@@ -21,7 +21,9 @@ public enum EventDecoder: Sendable {
     /// The envelope's `id` when the body is a JSON object whose `id` is a string, however invalid
     /// the rest: ingest answers a known id `duplicate` whatever the body (SPEC §2).
     public static func envelopeID(_ body: [UInt8]) -> String? {
-        guard let id = (try? JSONParser.parse(body))?["id"]?.stringValue, !id.isEmpty, id.utf8.count <= maxIdentifierLength
+        // Duplicate keys kept: a repeated body may carry them, and the first `id` is the one read.
+        guard let id = (try? JSONParser.parseNotingHazards(body))?.value["id"]?.stringValue, !id.isEmpty,
+              id.utf8.count <= maxIdentifierLength
         else { return nil }
         return id
     }

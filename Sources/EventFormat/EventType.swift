@@ -21,6 +21,8 @@ public enum EventType: String, Sendable, Hashable, Codable, CaseIterable {
     /// Types of the transitions the workers append to the outbox.
     public static let subscriptionAddonActivated = "com.gigs.subscriptionAddon.activated"
     public static let subscriptionAddonEnded = "com.gigs.subscriptionAddon.ended"
+    /// A correction of an add-on already announced (SPEC §6).
+    public static let subscriptionAddonUpdated = "com.gigs.subscriptionAddon.updated"
 }
 
 extension TransitionKind {

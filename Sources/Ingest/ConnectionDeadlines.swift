@@ -42,7 +42,8 @@ struct ConnectionDeadlines {
 
     mutating func opened() -> Action {
         phase = .idle
-        return .arm(limits.idleTimeout)
+        // Over the cap, a connection gets a head's time to ask (and be answered 503), no more.
+        return .arm(overCap ? limits.headerTimeout : limits.idleTimeout)
     }
 
     /// A read from the socket ended (it may have produced no part: a head still incomplete).
@@ -92,8 +93,10 @@ struct ConnectionDeadlines {
             return .close
         case .readingBody:
             phase = .closing
-            // Answered already (or answering): a second response would corrupt the stream.
-            return responsesStarted >= requests ? .close : .answerTimeoutAndClose
+            // The 408 is this request's answer only when every earlier one is answered and this one
+            // is not (a pipelined request behind a response still being written is just closed):
+            // a second or misplaced response would corrupt the stream.
+            return responsesEnded == requests - 1 && responsesStarted == responsesEnded ? .answerTimeoutAndClose : .close
         case .awaitingResponse, .closing:
             return .none
         }

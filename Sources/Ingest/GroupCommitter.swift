@@ -88,9 +88,19 @@ public final class GroupCommitter: Sendable {
         }
     }
 
-    /// Whether the inbox holds an event with this id (nil when the database cannot say).
+    /// Whether the inbox holds an event with this id; nil when the database cannot say within 2 s
+    /// (the request is then refused for its body, and every answer stays within 10 s).
     public func isStored(id: String) async -> Bool? {
-        try? await pool.withConnection { connection in try EventInbox.contains(id: id, on: connection) }
+        let pool = self.pool
+        return await withTaskGroup(of: Bool?.self) { group in
+            group.addTask { try? await pool.withConnection { connection in try EventInbox.contains(id: id, on: connection) } }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(2))
+                return nil
+            }
+            defer { group.cancelAll() }
+            return await group.next() ?? nil
+        }
     }
 
     /// Answers 503 to requests whose commit is overdue (a hung database), four times a second, for

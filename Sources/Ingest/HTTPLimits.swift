@@ -37,7 +37,7 @@ public struct HTTPLimits: Sendable {
         self.bodyTimeout = bodyTimeout
         self.minimumBodyRate = minimumBodyRate
         self.idleTimeout = idleTimeout
-        self.maxConnections = min(maxConnections, Self.fileLimit - 256)
+        self.maxConnections = max(64, min(maxConnections, Self.fileLimit - 256))
         self.maxBodySize = maxBodySize
         self.unsignedBodyBudget = unsignedBodyBudget
     }
@@ -46,6 +46,15 @@ public struct HTTPLimits: Sendable {
     public func bodyDeadline(contentLength: Int?) -> Duration {
         let bytes = min(contentLength ?? maxBodySize, maxBodySize)
         return bodyTimeout + .seconds(Double(bytes) / Double(max(1, minimumBodyRate)))
+    }
+
+    /// Raises this process's soft limit of open files to its hard limit (each connection is one):
+    /// the default soft limit is often 1,024. Called once at startup.
+    public static func raiseFileLimit() {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = limit.rlim_max
+        _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
     }
 
     /// Open files this process may hold (each connection is one).

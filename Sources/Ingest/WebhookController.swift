@@ -113,14 +113,25 @@ public struct WebhookController<Context: RequestContext>: Sendable {
         return Response(status: code, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: receipt.jsonBytes)))
     }
 
-    /// The body, read within the unsigned-body budget (503 past it, before reading) and verified;
-    /// its bytes leave the budget once the signature is checked.
+    /// The body, verified. Headers that cannot verify (absent, or a timestamp outside the window)
+    /// are refused before any of it is read. The bytes read count against the unsigned-body budget
+    /// as they arrive (503 past it) and leave it once the signature is checked: a client that
+    /// declares a large body and sends nothing holds nothing.
     private func verifiedBody(_ request: Request) async throws -> [UInt8] {
-        let declared = request.headers[.contentLength].flatMap { Int($0) }
-        let reserved = min(declared ?? Self.maxBodySize, Self.maxBodySize)
-        guard budget.reserve(reserved) else { throw APIError.bodyBudgetExhausted }
+        if let verifier { try Self.verify(request, body: nil, with: verifier, now: now()) }
+        var reserved = 0
         defer { budget.release(reserved) }
-        let body = try await Self.collectBody(request)
+        var body: [UInt8] = []
+        do {
+            for try await chunk in request.body {
+                guard body.count + chunk.readableBytes <= Self.maxBodySize else { throw APIError.payloadTooLarge }
+                guard budget.reserve(chunk.readableBytes) else { throw APIError.bodyBudgetExhausted }
+                reserved += chunk.readableBytes
+                body += chunk.readableBytesView
+            }
+        } catch let error as HTTPResponseError where error.status == .contentTooLarge {
+            throw APIError.payloadTooLarge
+        }
         if let verifier {
             try Self.verify(request, body: body, with: verifier, now: now())
         }
@@ -137,17 +148,8 @@ public struct WebhookController<Context: RequestContext>: Sendable {
         return lowered.elementsEqual("application/json".utf8) || lowered.reversed().starts(with: "nosj+".utf8)
     }
 
-    /// Reads at most 256 KiB; a longer body (chunked, or a lying Content-Length) is a 413.
-    static func collectBody(_ request: Request) async throws -> [UInt8] {
-        do {
-            let buffer = try await request.body.collect(upTo: maxBodySize)
-            return Array(buffer.readableBytesView)
-        } catch let error as HTTPResponseError where error.status == .contentTooLarge {
-            throw APIError.payloadTooLarge
-        }
-    }
-
-    static func verify(_ request: Request, body: [UInt8], with verifier: WebhookVerifier, now: Int64) throws {
+    /// `body` nil: only what the headers alone can refuse (before the body is read).
+    static func verify(_ request: Request, body: [UInt8]?, with verifier: WebhookVerifier, now: Int64) throws {
         // One naming scheme as a whole set: `webhook-*` when its id is present, else `svix-*`.
         let prefix = HTTPField.Name("webhook-id").flatMap { request.headers[$0] } != nil ? "webhook" : "svix"
         func header(_ name: String) -> String? {
@@ -159,7 +161,11 @@ public struct WebhookController<Context: RequestContext>: Sendable {
         }
         let headers = WebhookVerifier.Headers(id: header("id"), timestamp: header("timestamp"), signature: header("signature"))
         do {
-            try verifier.verify(headers: headers, body: body, now: now)
+            if let body {
+                try verifier.verify(headers: headers, body: body, now: now)
+            } else {
+                try verifier.checkHeaders(headers, now: now)
+            }
         } catch {
             switch error {
             case .missingHeaders:

@@ -38,13 +38,22 @@ public struct WebhookVerifier: Sendable {
         }
     }
 
-    /// Throws unless one `v1` signature matches one secret. `now` is Unix seconds.
-    public func verify(headers: Headers, body: some ContiguousBytes, now: Int64) throws(Failure) {
-        guard let id = headers.id, !id.isEmpty, let timestampText = headers.timestamp, let signatureHeader = headers.signature else {
+    /// What the headers alone decide: all three present, a timestamp within the tolerance. Lets
+    /// ingest refuse a request before reading its body.
+    public func checkHeaders(_ headers: Headers, now: Int64) throws(Failure) {
+        guard let id = headers.id, !id.isEmpty, let timestampText = headers.timestamp, headers.signature != nil else {
             throw .missingHeaders
         }
         guard timestampText.utf8.count <= 12, let timestamp = Int64(timestampText) else { throw .malformedTimestamp }
         guard abs(now - timestamp) <= tolerance else { throw .timestampOutOfTolerance }
+    }
+
+    /// Throws unless one `v1` signature matches one secret. `now` is Unix seconds.
+    public func verify(headers: Headers, body: some ContiguousBytes, now: Int64) throws(Failure) {
+        try checkHeaders(headers, now: now)
+        guard let id = headers.id, let timestampText = headers.timestamp, let signatureHeader = headers.signature else {
+            throw .missingHeaders
+        }
 
         // Bounded work per request, whatever the header holds: at most `maxSignatures` entries are
         // looked at, and the MAC is computed once per secret (not once per candidate).

@@ -45,14 +45,20 @@ public final class ChildProcess: Sendable {
         _ executable: String, _ arguments: [String], environment: [String: String] = [:], unsetting: [String] = [],
         workingDirectory: String? = nil, input: Stream = .null, output: Stream = .null, error: Stream? = nil
     ) async throws -> ChildProcess {
-        let stdin = try open(input, inherited: .standardInput)
-        let stdout = try open(output, inherited: .standardOutput)
-        let stderr: FileDescriptor
+        // Descriptors opened here are the child's to close once spawned; on failure before that,
+        // ours. Inherited ones are never closed.
+        var opened: [FileDescriptor] = []
+        func owned(_ descriptor: FileDescriptor, _ stream: Stream?) -> FileDescriptor {
+            if stream != .inherit { opened.append(descriptor) }
+            return descriptor
+        }
+        let stdin: FileDescriptor, stdout: FileDescriptor, stderr: FileDescriptor
         do {
-            stderr = try error.map { try open($0, inherited: .standardError) } ?? stdout.duplicate()
+            stdin = owned(try open(input, inherited: .standardInput), input)
+            stdout = owned(try open(output, inherited: .standardOutput), output)
+            stderr = owned(try error.map { try open($0, inherited: .standardError) } ?? stdout.duplicate(), error)
         } catch {
-            try? stdin.close()
-            try? stdout.close()
+            for descriptor in opened { try? descriptor.close() }
             throw error
         }
         var changes: [Environment.Key: String?] = [:]

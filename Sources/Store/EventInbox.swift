@@ -42,22 +42,26 @@ public enum EventInbox {
                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::jsonb[],
                                      $8::bool[], $9::text[])
                      WITH ORDINALITY AS b(id, type, project, subscription, time, body, headers, ignored, addon, arrival)
+            ), fresh AS (
+                -- The first arrival of each id not stored yet: the only rows that can be stored.
+                SELECT DISTINCT ON (id) * FROM batch WHERE NOT EXISTS (SELECT FROM events e WHERE e.id = batch.id)
+                ORDER BY id, arrival
             ), claimed AS (
                 INSERT INTO subscription_addon_owners (project, id, subscription)
-                SELECT DISTINCT ON (project, addon) project, addon, subscription FROM batch
-                WHERE addon IS NOT NULL AND NOT EXISTS (SELECT FROM events e WHERE e.id = batch.id)
+                SELECT DISTINCT ON (project, addon) project, addon, subscription FROM fresh
+                WHERE addon IS NOT NULL
                 ORDER BY project, addon, arrival
                 ON CONFLICT (project, id) DO UPDATE SET subscription = subscription_addon_owners.subscription
                 RETURNING project, id, subscription
             ), refused AS (
-                SELECT batch.id, claimed.subscription AS owner FROM batch
-                JOIN claimed ON claimed.project = batch.project AND claimed.id = batch.addon AND claimed.subscription <> batch.subscription
+                SELECT fresh.id, claimed.subscription AS owner FROM fresh
+                JOIN claimed ON claimed.project = fresh.project AND claimed.id = fresh.addon AND claimed.subscription <> fresh.subscription
             ), inserted AS (
                 INSERT INTO events (id, type, project, subscription, time, body, headers, status)
                 SELECT id, type, project, subscription, time, body, headers,
                        CASE WHEN ignored THEN 'ignored' ELSE 'pending' END
-                FROM batch WHERE id NOT IN (SELECT id FROM refused)
-                ORDER BY id, arrival
+                FROM fresh WHERE NOT EXISTS (SELECT FROM refused WHERE refused.id = fresh.id)
+                ORDER BY id
                 ON CONFLICT (id) DO NOTHING
                 RETURNING id, project, subscription, status
             ), scheduled AS (

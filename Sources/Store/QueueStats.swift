@@ -16,6 +16,9 @@ public struct QueueStats: Sendable, Equatable {
     /// Timers and retries scheduled for later.
     public var scheduled: Int
     public var failedEvents: Int
+    /// Subscriptions being retried after a failure (exact up to `exactLimit`): a subscription
+    /// that no event explains stays here, its events pending, until what fails it is fixed.
+    public var retrying: Int = 0
     /// True when a count reached `exactLimit` and the figures are estimates.
     public var isEstimated: Bool
 
@@ -35,10 +38,12 @@ public struct QueueStats: Sendable, Equatable {
             SELECT (SELECT count(*) FROM (SELECT FROM work WHERE due_at <= now() LIMIT $1) d),
                    coalesce(extract(epoch FROM now() - (SELECT min(due_at) FROM work)), 0)::float8,
                    (SELECT count(*) FROM (SELECT FROM work WHERE due_at > now() LIMIT $1) s),
-                   (SELECT count(*) FROM (SELECT FROM events WHERE status = 'failed' LIMIT $1) f)
+                   (SELECT count(*) FROM (SELECT FROM events WHERE status = 'failed' LIMIT $1) f),
+                   (SELECT count(*) FROM (SELECT FROM work WHERE attempts > 0 LIMIT $1) r)
             """, [exactLimit])[0]
-        let (due, age, scheduled, failed) = try row.decode((Int64, Double, Int64, Int64).self)
+        let (due, age, scheduled, failed, retrying) = try row.decode((Int64, Double, Int64, Int64, Int64).self)
         var stats = QueueStats(due: Int(due), oldestDueAge: max(0, age), scheduled: Int(scheduled), failedEvents: Int(failed))
+        stats.retrying = Int(retrying)
         if stats.due >= exactLimit || stats.scheduled >= exactLimit {
             try stats.estimateWork(on: connection)
         }

@@ -10,13 +10,19 @@ public enum WorkQueue {
         public var claimed = 0
         public var processedEvents = 0
         public var failedEvents = 0
-        public var transitions: [Transition] = []
+        /// Outbox entries recorded: transitions and corrections.
+        public var recorded: [OutboxEntry] = []
+        /// Messages that became claimable (delivery should be told).
+        public var deliverable = 0
         public var retried = 0
+        /// Subscriptions past their last attempt: `isolate` each, in a transaction of its own.
+        public var toIsolate: [WorkKey] = []
 
         mutating func add(_ processed: Processed) {
             processedEvents += processed.processedEvents
             failedEvents += processed.failedEvents
-            transitions += processed.transitions
+            recorded += processed.recorded
+            deliverable += processed.deliverable
         }
     }
 
@@ -57,37 +63,49 @@ public enum WorkQueue {
                 outcome.add(result)
             } catch {
                 try connection.simpleQuery("ROLLBACK TO SAVEPOINT subscription; RELEASE SAVEPOINT subscription")
-                var isolated: Processed?
-                if attempts + 1 >= maxAttempts {
-                    try connection.simpleQuery("SAVEPOINT isolation")
-                    do {
-                        isolated = try isolateFailures(key, now: Instant(now), on: connection)
-                        try connection.simpleQuery("RELEASE SAVEPOINT isolation")
-                    } catch {
-                        try connection.simpleQuery("ROLLBACK TO SAVEPOINT isolation; RELEASE SAVEPOINT isolation")
-                    }
-                }
-                if let isolated {
-                    outcome.add(isolated)
-                } else {
-                    try scheduleRetry(key, attempts: attempts + 1, error: "\(error)", on: connection)
-                    outcome.retried += 1
-                }
+                try scheduleRetry(key, attempts: attempts + 1, error: "\(error)", on: connection)
+                outcome.retried += 1
+                if attempts + 1 >= maxAttempts { outcome.toIsolate.append(key) }
             }
         }
         return outcome
     }
 
-    /// After its last attempt, finds which pending events make a subscription fail: each is tried
-    /// on top of the stored facts in logical order, under a savepoint that is always rolled back,
-    /// and one that fails is set aside. Then the subscription is folded for real without those,
-    /// which are marked `failed` with their error; its other facts, state and timers go on. Nil
-    /// when the stored facts fail even without any pending event (no event to blame): the caller
-    /// keeps retrying, and the work row, with its timers, stays.
+    /// For a subscription past its last attempt, in a transaction of its own (not while holding a
+    /// batch of other subscriptions' work rows): finds the pending events that make it fail and
+    /// marks them `failed`, and folds the rest for real, so its other facts, state and timers go on.
+    /// False when it was not done: another worker holds the row, or no event is to blame (the
+    /// stored facts fail on their own, or the failure is not about data: a deadlock, a lost
+    /// connection), and the subscription keeps being retried with its work row and timers.
+    public static func isolate(_ key: WorkKey, on connection: isolated PostgresConnection) throws -> Outcome? {
+        guard let row = try connection.query("""
+            SELECT now() FROM work WHERE project = $1 AND subscription = $2 FOR UPDATE SKIP LOCKED
+            """, [key.project, key.subscription]).first else { return nil }
+        let now = Instant(try row.decode(PostgresTimestamp.self, column: 0))
+        guard let result = try isolateFailures(key, now: now, on: connection) else { return nil }
+        var outcome = Outcome()
+        outcome.claimed = 1
+        outcome.add(result)
+        return outcome
+    }
+
+    /// Whether a failure can be blamed on the data being folded: the database refused a value (22,
+    /// 23), a trigger or rule raised (P0), or our own code refused it. Not a deadlock, a
+    /// serialization failure, a lost connection or a cancelled statement: those say nothing about
+    /// the event.
+    static func isAboutData(_ error: any Error) -> Bool {
+        guard let error = error as? PostgresError else { return true }
+        guard let state = error.sqlState else { return false }
+        return state.hasPrefix("22") || state.hasPrefix("23") || state.hasPrefix("P0")
+    }
+
+    /// Culprits are found by bisection over the pending events in logical order, each trial under
+    /// a savepoint that is always rolled back (no state, transition or message of a trial stays).
     static func isolateFailures(_ key: WorkKey, now: Instant, on connection: isolated PostgresConnection) throws -> Processed? {
         let pending = try connection.query("""
             SELECT id FROM events WHERE project = $1 AND subscription = $2 AND status = 'pending' ORDER BY time, id
             """, [key.project, key.subscription]).map { try $0.decode(String.self, column: 0) }
+        /// The failure of a fold without `excluded`, nil when it succeeds.
         func failure(excluding excluded: Set<String>) throws -> (any Error)? {
             try connection.simpleQuery("SAVEPOINT trial")
             defer { _ = try? connection.simpleQuery("ROLLBACK TO SAVEPOINT trial; RELEASE SAVEPOINT trial") }
@@ -98,17 +116,32 @@ public enum WorkQueue {
                 return error
             }
         }
-        var excluded = Set(pending)
-        guard try failure(excluding: excluded) == nil else { return nil }
+        // The stored facts alone must fold; else no pending event is to blame.
+        if try failure(excluding: Set(pending)) != nil { return nil }
         var culprits: [(id: String, error: String)] = []
-        for id in pending {
-            excluded.remove(id)
-            if let error = try failure(excluding: excluded) {
-                excluded.insert(id)
-                culprits.append((id, "\(error)"))
+        var remaining = pending[...]
+        while let error = try failure(excluding: Set(culprits.map(\.id))) {
+            guard isAboutData(error), !remaining.isEmpty else { return nil }
+            // The shortest prefix of `remaining` that fails: its last event is the next culprit.
+            var low = 1
+            var high = remaining.count
+            var found = error
+            while low < high {
+                let middle = (low + high) / 2
+                let later = remaining[(remaining.startIndex + middle)...]
+                if let error = try failure(excluding: Set(culprits.map(\.id) + later)) {
+                    guard isAboutData(error) else { return nil }
+                    high = middle
+                    found = error
+                } else {
+                    low = middle + 1
+                }
             }
+            let index = remaining.startIndex + low - 1
+            culprits.append((remaining[index], "\(found)"))
+            remaining = remaining[(index + 1)...]
         }
-        var result = try process([key], now: now, excluding: excluded, on: connection)
+        var result = try process([key], now: now, excluding: Set(culprits.map(\.id)), on: connection)
         try connection.query("""
             UPDATE events SET status = 'failed', attempts = attempts + $3, last_error = f.error
             FROM unnest($1::text[], $2::text[]) AS f(id, error) WHERE events.id = f.id
@@ -125,14 +158,8 @@ public enum WorkQueue {
     struct Processed {
         var processedEvents = 0
         var failedEvents = 0
-        var transitions: [Transition] = []
-    }
-
-    /// What one subscription's evaluation produced.
-    private struct Evaluated {
-        var key: WorkKey
-        var state: SubscriptionState
-        var transitions: [Transition]
+        var recorded: [OutboxEntry] = []
+        var deliverable = 0
     }
 
     /// Subscriptions: all their facts folded as of `now` (the transaction's time, the same clock
@@ -165,36 +192,13 @@ public enum WorkQueue {
                 undecodable.append((id, "\(error)"))
             }
         }
-        var recorded: [WorkKey: Set<TransitionKey>] = [:]
-        for row in try connection.query("""
-            SELECT t.project, t.subscription, t.subscription_addon, t.kind
-            FROM unnest($1::text[], $2::text[]) AS k(project, subscription)
-            JOIN transitions t ON t.project = k.project AND t.subscription = k.subscription
-            """, [projects, subscriptions]) {
-            let (project, subscription, addon, kind) = try row.decode((String, String, String, String).self)
-            if let kind = TransitionKind(rawValue: kind) {
-                recorded[WorkKey(project: project, subscription: subscription), default: []].insert(TransitionKey(subscriptionAddon: addon, kind: kind))
-            }
-        }
-
+        let recorded = try OutboxStore.recorded(keys, on: connection)
         let evaluated = keys.map { key in
-            let state = Lifecycle.evaluate(facts: facts[key] ?? [], now: now)
-            return Evaluated(key: key, state: state, transitions: Lifecycle.transitions(in: state, alreadyRecorded: recorded[key] ?? []))
+            (key: key, evaluation: Lifecycle.evaluate(facts: facts[key] ?? [], now: now, recorded: recorded[key] ?? RecordedOutbox()))
         }
 
-        try AddonStateStore.upsert(evaluated.flatMap { item in item.state.sortedAddons.map { (item.key.project, $0) } }, on: connection)
-        let transitions = evaluated.flatMap { item in item.transitions.map { (item.key.project, $0) } }
-        if !transitions.isEmpty {
-            try connection.query("""
-                INSERT INTO transitions (project, subscription_addon, subscription, kind, at, end_reason, recorded_at)
-                -- recorded_at: when written (just before commit), not when the batch began.
-                SELECT *, clock_timestamp() FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[])
-                ON CONFLICT ON CONSTRAINT transitions_once DO NOTHING
-                """, [
-                    transitions.map(\.0), transitions.map(\.1.subscriptionAddon), transitions.map(\.1.subscription),
-                    transitions.map(\.1.kind.rawValue), transitions.map { PostgresTimestamp($0.1.at) }, transitions.map(\.1.reason?.rawValue),
-                ])
-        }
+        try AddonStateStore.upsert(evaluated.flatMap { item in item.evaluation.state.sortedAddons.map { (item.key.project, $0) } }, on: connection)
+        let outbox = try OutboxStore.record(evaluated.flatMap { item in item.evaluation.outbox.map { (item.key.project, $0) } }, on: connection)
         if !pending.isEmpty {
             try connection.query("""
                 UPDATE events SET status = 'processed', processed_at = now(), attempts = attempts + 1, last_error = NULL
@@ -207,22 +211,23 @@ public enum WorkQueue {
                 FROM unnest($1::text[], $2::text[]) AS batch(id, error) WHERE events.id = batch.id
                 """, [undecodable.map(\.id), undecodable.map(\.error)])
         }
-        let timed = evaluated.filter { $0.state.nextDueAt != nil }
+        let timed = evaluated.filter { $0.evaluation.state.nextDueAt != nil }
         if !timed.isEmpty {
             try connection.query("""
                 UPDATE work SET due_at = t.due_at, attempts = 0, last_error = NULL
                 FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS t(project, subscription, due_at)
                 WHERE work.project = t.project AND work.subscription = t.subscription
-                """, [timed.map(\.key.project), timed.map(\.key.subscription), timed.map { PostgresTimestamp($0.state.nextDueAt!) }])
+                """, [timed.map(\.key.project), timed.map(\.key.subscription), timed.map { PostgresTimestamp($0.evaluation.state.nextDueAt!) }])
         }
-        let done = evaluated.filter { $0.state.nextDueAt == nil }
+        let done = evaluated.filter { $0.evaluation.state.nextDueAt == nil }
         if !done.isEmpty {
             try connection.query("""
                 DELETE FROM work USING unnest($1::text[], $2::text[]) AS d(project, subscription)
                 WHERE work.project = d.project AND work.subscription = d.subscription
                 """, [done.map(\.key.project), done.map(\.key.subscription)])
         }
-        return Processed(processedEvents: pending.count, failedEvents: undecodable.count, transitions: transitions.map(\.1))
+        return Processed(processedEvents: pending.count, failedEvents: undecodable.count, recorded: outbox.recorded,
+                         deliverable: outbox.deliverable)
     }
 
     /// Capped exponential backoff with jitter (0.5 s doubling, at most 5 min). The work row, and so

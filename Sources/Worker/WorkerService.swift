@@ -2,6 +2,7 @@ import Logging
 import Metrics
 import Postgres
 import ServiceLifecycle
+import Lifecycle
 import Store
 import Synchronization
 
@@ -93,6 +94,7 @@ public final class WorkerService: Service, Sendable {
                 }
                 failures = 0
                 record(outcome)
+                for key in outcome.toIsolate { await isolate(key) }
                 if outcome.claimed == limit { continue }  // more may be due right now
                 let (next, now) = try await pool.withConnection { connection in try WorkQueue.nextDue(on: connection) }
                 await bell.wait(timeout: sleep(until: next, now: now))
@@ -111,15 +113,33 @@ public final class WorkerService: Service, Sendable {
         return min(configuration.pollInterval, .microseconds(micros))
     }
 
+    /// A subscription that failed `maxAttempts` times: its failing events are set aside, in a
+    /// transaction of its own, so the rest of it goes on.
+    private func isolate(_ key: WorkKey) async {
+        logger.warning("subscription keeps failing; setting aside the events that fail it",
+                       metadata: ["project": "\(key.project)", "subscription": "\(key.subscription)"])
+        do {
+            if let outcome = try await pool.withTransaction({ try WorkQueue.isolate(key, on: $0) }) {
+                record(outcome)
+                logger.warning("events set aside as failed", metadata: ["subscription": "\(key.subscription)", "failed": "\(outcome.failedEvents)"])
+            } else {
+                logger.warning("no event to blame; the subscription is retried with its timers kept",
+                               metadata: ["project": "\(key.project)", "subscription": "\(key.subscription)"])
+            }
+        } catch {
+            logger.warning("setting failing events aside failed", metadata: ["subscription": "\(key.subscription)", "error": "\(error)"])
+        }
+    }
+
     private func record(_ outcome: WorkQueue.Outcome) {
         guard outcome.claimed > 0 else { return }
         batchSizes.record(outcome.claimed)
         eventsProcessed.increment(by: outcome.processedEvents)
-        transitionsRecorded.increment(by: outcome.transitions.count)
-        for transition in outcome.transitions {
+        transitionsRecorded.increment(by: outcome.recorded.count)
+        for entry in outcome.recorded {
             logger.info("transition", metadata: [
-                "subscriptionAddon": "\(transition.subscriptionAddon)", "subscription": "\(transition.subscription)",
-                "kind": "\(transition.kind.rawValue)", "at": "\(transition.at.rfc3339)", "reason": "\(transition.reason?.rawValue ?? "-")",
+                "subscriptionAddon": "\(entry.subscriptionAddon)", "subscription": "\(entry.subscription)",
+                "kind": "\(entry.kind.rawValue)", "at": "\(entry.at.rfc3339)", "reason": "\(entry.reason?.rawValue ?? "-")",
             ])
         }
     }

@@ -48,7 +48,11 @@ struct Database {
     func prepareSchema(_ pool: PostgresPool, logger: Logger) async throws {
         let migrator = Migrator(logger: logger)
         if isEmbedded {
-            try await migrator.migrate(pool)
+            // Not through the service's pool: its statement and lock timeouts are for requests,
+            // and a migration may rewrite a table.
+            let migrating = PostgresPool(configuration: configuration, size: 1, logger: logger)
+            defer { migrating.close() }
+            try await migrator.migrate(migrating)
             return
         }
         let version = try await Self.retryingWhileUnreachable(logger: logger) { try await migrator.currentVersion(pool) }

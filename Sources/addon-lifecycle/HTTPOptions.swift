@@ -89,6 +89,12 @@ enum DevelopmentSecret {
             return trimmed.isEmpty ? nil : trimmed
         }
         if let value = stored() { return value }
+        if FileManager.default.fileExists(atPath: file.path) {
+            // Empty: another process of ours is writing it, or one died doing so.
+            usleep(200_000)
+            if let value = stored() { return value }
+            unlink(file.path)
+        }
         let value = generate()
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
         do {

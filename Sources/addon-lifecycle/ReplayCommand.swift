@@ -102,14 +102,11 @@ struct ReplayCommand: AsyncParsableCommand {
         }
         log.add(&batch)
         progress?.finish(count: log.events)
-        // As ingest answers 422: an add-on belongs to the subscription of its first `created`.
+        // Ingest refuses these (422) and the workers ignore those stored before it did: an add-on
+        // belongs to the subscription of its first `created`. Named, and left out.
         for refused in log.refused {
-            invalid += 1
             FileHandle.standardError.write(Data(
-                "event \(refused.eventID): data.id \(refused.subscriptionAddon) belongs to subscription \(refused.owner)\n".utf8))
-        }
-        if !log.refused.isEmpty && !skipInvalid {
-            throw ReplayError("an add-on is created under two subscriptions (use --skip-invalid to go on without the later ones)")
+                "event \(refused.eventID): data.id \(refused.subscriptionAddon) belongs to subscription \(refused.owner); left out\n".utf8))
         }
         if invalid > 0 { summary("skipped \(invalid) invalid lines") }
         return log

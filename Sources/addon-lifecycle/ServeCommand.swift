@@ -25,6 +25,7 @@ struct ServeCommand: AsyncParsableCommand {
 enum HTTPService {
     static func run(options: GlobalOptions, http: HTTPOptions, workers: WorkerService.Configuration?, banner: String) async throws {
         let logger = options.makeLogger()
+        HTTPLimits.raiseFileLimit()
         try await Database.with(url: options.resolvedDatabaseURL, logger: logger) { database in
             let verifier = try http.verifier(embedded: database.isEmbedded, logger: logger)
             let apiToken = try http.apiToken(embedded: database.isEmbedded, logger: logger)

@@ -12,12 +12,17 @@ import ServiceLifecycle
 enum ServiceRunner {
     /// `ports`: the HTTP ports the services bind, to name a taken one in one line.
     static func run(_ services: [any Service], ports: [Int] = [], logger: Logger) async throws {
-        let group = ServiceGroup(configuration: .init(
+        var configuration = ServiceGroupConfiguration(
             services: services.map {
                 .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
             },
             gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
+            logger: logger)
+        // A hung call must not keep a process that was asked to stop: past these, its tasks are
+        // cancelled, then the group gives up on them.
+        configuration.maximumGracefulShutdownDuration = .seconds(30)
+        configuration.maximumCancellationDuration = .seconds(10)
+        let group = ServiceGroup(configuration: configuration)
         do {
             try await group.run()
         } catch let error as IOError where error.errnoCode == EADDRINUSE {

@@ -1,4 +1,5 @@
 import API
+import Ingest
 import ArgumentParser
 import Foundation
 import Logging
@@ -16,6 +17,7 @@ struct WorkCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = options.makeLogger()
+        HTTPLimits.raiseFileLimit()
         try await Database.with(url: options.resolvedDatabaseURL, logger: logger) { database in
             // One connection per worker, one for the listener's relay, one for /metrics scrapes.
             let pool = PostgresPool(configuration: database.configuration, size: worker.resolvedWorkers + 2, logger: logger)

@@ -106,15 +106,19 @@ import Testing
         let app = try await Self.application("limits_budget", limits: limits)
         try await app.test(.live) { client in
             let port = try #require(client.port)
-            // 2,000 bytes reserved by a body that stalls.
+            // A body that stalls after 2,500 of its bytes holds them; a client that only declares a
+            // large body holds nothing.
+            let declarer = try RawConnection(port: port)
+            declarer.send("POST /webhooks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200000\r\n\r\n")
             let hoarder = try RawConnection(port: port)
-            hoarder.send("POST /webhooks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2000\r\n\r\n{")
+            hoarder.send("POST /webhooks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2600\r\n\r\n{" + String(repeating: " ", count: 2_499))
             try await Task.sleep(for: .milliseconds(300))
             let body = "{" + String(repeating: " ", count: 1_498) + "}"
             let refused = try await client.execute(uri: "/webhooks", method: .post, headers: [.contentType: "application/json"],
                                                    body: ByteBuffer(string: body)) { ($0.status, $0.headers[.retryAfter], String(buffer: $0.body)) }
             #expect(refused.0 == .serviceUnavailable && refused.1 != nil && refused.2.contains(#""code":"busy""#), "\(refused)")
             #expect(await hoarder.readUntilClosed()?.hasPrefix("HTTP/1.1 408") == true)
+            #expect(await declarer.readUntilClosed()?.hasPrefix("HTTP/1.1 408") == true)
             // Its bytes are back in the budget: the same body is read (and refused for what it is).
             let read = try await client.execute(uri: "/webhooks", method: .post, headers: [.contentType: "application/json"],
                                                 body: ByteBuffer(string: body)) { $0.status }

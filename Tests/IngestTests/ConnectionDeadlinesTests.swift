@@ -60,4 +60,21 @@ import Testing
         #expect(machine.requestHead(contentLength: nil) == .answerOverloadedAndClose)
         #expect(!machine.acceptsWrites)
     }
+
+    @Test func aPipelinedRequestBehindAnUnansweredOneIsClosedNotAnswered() {
+        var machine = ConnectionDeadlines(limits: limits)
+        _ = machine.opened()
+        _ = machine.requestHead(contentLength: 10)
+        _ = machine.requestEnd()
+        guard case .arm = machine.requestHead(contentLength: 10) else {
+            Issue.record("the second request's body has a deadline")
+            return
+        }
+        #expect(machine.timerFired() == .close, "a 408 now would be taken for the first request's answer")
+    }
+
+    @Test func overTheCapAConnectionHasAHeadsTimeOnly() {
+        var machine = ConnectionDeadlines(limits: limits, overCap: true)
+        #expect(machine.opened() == .arm(.seconds(5)))
+    }
 }

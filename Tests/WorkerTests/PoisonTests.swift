@@ -34,6 +34,10 @@ struct PoisonTests {
         for _ in 0..<40 {
             let outcome = try await pool.withTransaction { try WorkQueue.processDue(limit: 50, on: $0) }
             outcomes.append(outcome)
+            // As the worker service does: a subscription past its attempts, in a transaction of its own.
+            for key in outcome.toIsolate {
+                if let isolated = try await pool.withTransaction({ try WorkQueue.isolate(key, on: $0) }) { outcomes.append(isolated) }
+            }
             if outcome.retried > 0, makeRetriesDue {
                 try await pool.withConnection { try $0.query("UPDATE work SET due_at = now() WHERE attempts > 0") }
                 continue

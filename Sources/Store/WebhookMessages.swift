@@ -1,0 +1,365 @@
+import Foundation
+import Lifecycle
+import EventFormat
+import Postgres
+
+/// The SQL of outbound messages (SPEC §6).
+///
+/// The messages of one (endpoint, subscription) are a queue in `seq` order. Only its head, the
+/// oldest pending message, has a `next_attempt_at`, and only while the endpoint is enabled: a claim
+/// is an index range on `next_attempt_at`, and a message is never attempted while an earlier one of
+/// its queue waits for a retry. When the head is delivered or finally fails, the next one becomes
+/// the head. Whoever changes a queue's head holds a transaction advisory lock on the queue (taken
+/// in key order), so a worker adding a message and a delivery finishing the head never both
+/// decide that the other will promote it.
+public enum WebhookMessages {
+    /// Locks the queues of `keys` (each `endpoint/subscription`), in key order.
+    static func lockQueues(_ keys: [(endpoint: String, subscription: String)], on connection: isolated PostgresConnection) throws {
+        guard !keys.isEmpty else { return }
+        try connection.query("""
+            SELECT pg_advisory_xact_lock(k) FROM (
+                SELECT DISTINCT hashtextextended(e || '/' || s, 0) AS k FROM unnest($1::text[], $2::text[]) AS q(e, s) ORDER BY 1
+            ) keys
+            """, [keys.map(\.endpoint), keys.map(\.subscription)])
+    }
+
+    /// Messages for outbox entries just written (in log order), one per endpoint of their project
+    /// whose event types match; returns how many are claimable now.
+    static func create(for entries: [(seq: Int64, project: String, subscription: String, type: String)],
+                       on connection: isolated PostgresConnection) throws -> Int {
+        let binds: [any PostgresEncodable] = [entries.map(\.seq), entries.map(\.project), entries.map(\.subscription), entries.map(\.type)]
+        // The queues these messages join, locked; none when the project has no endpoint.
+        let locked = try connection.query("""
+            SELECT pg_advisory_xact_lock(k) FROM (
+                SELECT DISTINCT hashtextextended(e.id || '/' || t.subscription, 0) AS k
+                FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[]) AS t(seq, project, subscription, type)
+                JOIN webhook_endpoints e ON e.project = t.project AND (e.event_types IS NULL OR t.type = ANY (e.event_types))
+                ORDER BY 1
+            ) keys
+            """, binds)
+        guard !locked.isEmpty else { return 0 }
+        return try connection.query("""
+            INSERT INTO webhook_messages (endpoint_id, transition_seq, subscription, next_attempt_at)
+            SELECT endpoint_id, seq, subscription,
+                   CASE WHEN enabled AND position = 1 AND NOT EXISTS (
+                       SELECT FROM webhook_messages m
+                       WHERE m.endpoint_id = targets.endpoint_id AND m.subscription = targets.subscription AND m.status = 'pending')
+                   THEN now() END
+            FROM (
+                SELECT e.id AS endpoint_id, e.status = 'enabled' AS enabled, t.seq, t.subscription, t.position_in_log,
+                       row_number() OVER (PARTITION BY e.id, t.subscription ORDER BY t.position_in_log) AS position
+                FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS t(seq, project, subscription, type, position_in_log)
+                JOIN webhook_endpoints e ON e.project = t.project AND (e.event_types IS NULL OR t.type = ANY (e.event_types))
+            ) targets
+            ORDER BY position_in_log, endpoint_id
+            ON CONFLICT ON CONSTRAINT webhook_messages_once DO NOTHING
+            RETURNING next_attempt_at IS NOT NULL
+            """, binds).filter { try $0.decode(Bool.self, column: 0) }.count
+    }
+
+    /// A message claimed for one attempt, with what sending it needs.
+    public struct Claimed: Sendable {
+        public var seq: Int64
+        public var claim: Int64
+        public var endpoint: String
+        public var subscription: String
+        /// Attempts before this one.
+        public var attempts: Int
+        public var eventID: String
+        public var payload: String
+        public var url: String
+        /// The current secret, then the previous one while it still signs.
+        public var secrets: [String]
+    }
+
+    /// Claims up to `limit` due messages for one attempt each: their `next_attempt_at` moves past
+    /// the lease, so a process killed mid-attempt leaves them to be claimed again after it.
+    /// Messages of an endpoint disabled meanwhile stop being claimable. Run outside a transaction.
+    public static func claim(limit: Int, lease: Duration, on connection: isolated PostgresConnection) throws -> [Claimed] {
+        let token = Int64.random(in: 1...Int64.max)
+        let rows = try connection.query("""
+            WITH due AS (
+                SELECT seq FROM webhook_messages WHERE next_attempt_at <= now()
+                ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED
+            )
+            UPDATE webhook_messages m
+            SET next_attempt_at = CASE WHEN e.status = 'enabled' THEN now() + make_interval(secs => $2) END,
+                claim = CASE WHEN e.status = 'enabled' THEN $3::int8 END
+            FROM due, webhook_endpoints e, transitions t
+            WHERE m.seq = due.seq AND e.id = m.endpoint_id AND t.seq = m.transition_seq
+            RETURNING m.seq, m.endpoint_id, m.subscription, m.attempts, t.event_id, t.payload, e.url, e.secret,
+                      CASE WHEN e.previous_secret_expires_at > now() THEN e.previous_secret END, e.status = 'enabled'
+            """, [limit, lease.seconds, token])
+        return try rows.compactMap { row in
+            guard try row.decode(Bool.self, column: 9) else { return nil }
+            let (seq, endpoint, subscription, attempts, eventID, payload, url, secret) =
+                try row.decode((Int64, String, String, Int, String, String, String, String).self)
+            let previous = try row.decode(String?.self, column: 8)
+            return Claimed(seq: seq, claim: token, endpoint: endpoint, subscription: subscription, attempts: attempts, eventID: eventID,
+                           payload: payload, url: url, secrets: [secret] + (previous.map { [$0] } ?? []))
+        }
+    }
+
+    /// How one attempt ended, and what follows.
+    public struct Completion: Sendable {
+        public enum Next: Sendable, Equatable {
+            case delivered
+            /// Try again at this instant (the head keeps its queue waiting).
+            case retry(at: Date)
+            /// No more attempts: the queue moves on.
+            case failed
+            /// 410: the endpoint is disabled (`gone`); the message waits for it.
+            case gone
+        }
+
+        public var message: Claimed
+        public var next: Next
+        public var attemptedAt: Date
+        public var statusCode: Int?
+        public var durationMs: Int
+        public var error: String?
+        public var responseBody: String?
+
+        public init(message: Claimed, next: Next, attemptedAt: Date, statusCode: Int?, durationMs: Int, error: String?, responseBody: String?) {
+            self.message = message
+            self.next = next
+            self.attemptedAt = attemptedAt
+            self.statusCode = statusCode
+            self.durationMs = durationMs
+            self.error = error
+            self.responseBody = responseBody
+        }
+    }
+
+    /// Records a batch of attempts in one transaction: the messages (only those whose lease is
+    /// still ours), every attempt, the next head of each queue that moved on, and the endpoints'
+    /// health (410 disables as `gone`; failing for `disableAfter` disables as `failing`). Returns
+    /// how many messages became claimable.
+    public static func complete(_ completions: [Completion], disableAfter: Duration,
+                                on connection: isolated PostgresConnection) throws -> Int {
+        guard !completions.isEmpty else { return 0 }
+        let moving = completions.filter { $0.next == .delivered || $0.next == .failed }
+        try lockQueues(moving.map { ($0.message.endpoint, $0.message.subscription) }, on: connection)
+        func status(_ next: Completion.Next) -> String {
+            switch next {
+            case .delivered: "delivered"
+            case .failed: "failed"
+            case .retry, .gone: "pending"
+            }
+        }
+        func nextAttempt(_ next: Completion.Next) -> PostgresTimestamp? {
+            if case .retry(let at) = next { return PostgresTimestamp(at) }
+            return nil
+        }
+        let applied = try connection.query("""
+            UPDATE webhook_messages m SET status = c.status, attempts = m.attempts + 1, next_attempt_at = c.next_attempt_at, claim = NULL,
+                delivered_at = CASE WHEN c.status = 'delivered' THEN c.attempted_at END,
+                last_attempt_at = c.attempted_at, last_status_code = c.status_code, last_duration_ms = c.duration_ms,
+                last_error = c.error, last_response_body = c.response_body
+            FROM unnest($1::int8[], $2::int8[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::int4[], $7::int4[], $8::text[], $9::text[])
+                 AS c(seq, claim, status, next_attempt_at, attempted_at, status_code, duration_ms, error, response_body)
+            WHERE m.seq = c.seq AND m.claim = c.claim
+            RETURNING m.seq
+            """, [
+                completions.map(\.message.seq), completions.map(\.message.claim), completions.map { status($0.next) },
+                completions.map { nextAttempt($0.next) }, completions.map { PostgresTimestamp($0.attemptedAt) },
+                completions.map { $0.statusCode.map(Int32.init) }, completions.map { Int32(clamping: $0.durationMs) },
+                completions.map(\.error), completions.map(\.responseBody),
+            ]).map { try $0.decode(Int64.self, column: 0) }
+        try connection.query("""
+            INSERT INTO webhook_attempts (message_seq, attempted_at, status_code, duration_ms, error, response_body)
+            SELECT * FROM unnest($1::int8[], $2::timestamptz[], $3::int4[], $4::int4[], $5::text[], $6::text[])
+            """, [
+                completions.map(\.message.seq), completions.map { PostgresTimestamp($0.attemptedAt) },
+                completions.map { $0.statusCode.map(Int32.init) }, completions.map { Int32(clamping: $0.durationMs) },
+                completions.map(\.error), completions.map(\.responseBody),
+            ])
+        let appliedSet = Set(applied)
+        let moved = moving.filter { appliedSet.contains($0.message.seq) }
+        var promoted = try promoteHeads(moved.map { ($0.message.endpoint, $0.message.subscription) }, on: connection)
+
+        // Endpoint health: a delivery clears `failing_since`, a failure sets it once; past
+        // `disableAfter` of failures only, the endpoint is disabled.
+        let counted = completions.filter { appliedSet.contains($0.message.seq) }
+        let healthy = Set(counted.filter { $0.next == .delivered }.map(\.message.endpoint))
+        let failing = Set(counted.filter { $0.next != .delivered && $0.next != .gone }.map(\.message.endpoint)).subtracting(healthy)
+        if !healthy.isEmpty {
+            try connection.query("UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ANY($1) AND failing_since IS NOT NULL",
+                                 [Array(healthy)])
+        }
+        if !failing.isEmpty {
+            try connection.query("UPDATE webhook_endpoints SET failing_since = now() WHERE id = ANY($1) AND failing_since IS NULL",
+                                 [Array(failing)])
+            let worn = try connection.query("""
+                UPDATE webhook_endpoints SET status = 'disabled', disabled_reason = 'failing'
+                WHERE id = ANY($1) AND status = 'enabled' AND failing_since <= now() - make_interval(secs => $2)
+                RETURNING id
+                """, [Array(failing), disableAfter.seconds]).map { try $0.decode(String.self, column: 0) }
+            for endpoint in worn { try holdQueues(endpoint: endpoint, on: connection) }
+        }
+        let gone = Set(counted.filter { $0.next == .gone }.map(\.message.endpoint))
+        for endpoint in gone {
+            try connection.query("""
+                UPDATE webhook_endpoints SET status = 'disabled', disabled_reason = 'gone' WHERE id = $1 AND status = 'enabled'
+                """, [endpoint])
+            try holdQueues(endpoint: endpoint, on: connection)
+        }
+        if !gone.isEmpty { promoted = max(0, promoted) }
+        return promoted
+    }
+
+    /// The oldest pending message of each queue becomes claimable now, unless its endpoint is
+    /// disabled or the queue already has a head. Callers hold the queues' locks.
+    static func promoteHeads(_ queues: [(endpoint: String, subscription: String)], on connection: isolated PostgresConnection) throws -> Int {
+        guard !queues.isEmpty else { return 0 }
+        return try connection.query("""
+            UPDATE webhook_messages m SET next_attempt_at = now()
+            FROM (SELECT DISTINCT e, s FROM unnest($1::text[], $2::text[]) AS q(e, s)) q
+            JOIN webhook_endpoints endpoint ON endpoint.id = q.e AND endpoint.status = 'enabled'
+            CROSS JOIN LATERAL (
+                SELECT seq FROM webhook_messages WHERE endpoint_id = q.e AND subscription = q.s AND status = 'pending' ORDER BY seq LIMIT 1
+            ) head
+            WHERE m.seq = head.seq AND m.next_attempt_at IS NULL
+              AND NOT EXISTS (SELECT FROM webhook_messages o WHERE o.endpoint_id = q.e AND o.subscription = q.s AND o.status = 'pending'
+                              AND o.next_attempt_at IS NOT NULL)
+            RETURNING 1
+            """, [queues.map(\.endpoint), queues.map(\.subscription)]).count
+    }
+
+    /// While an endpoint is disabled, none of its messages is claimable (they wait, in order).
+    static func holdQueues(endpoint: String, on connection: isolated PostgresConnection) throws {
+        try connection.query("""
+            UPDATE webhook_messages SET next_attempt_at = NULL, claim = NULL
+            WHERE endpoint_id = $1 AND status = 'pending' AND next_attempt_at IS NOT NULL
+            """, [endpoint])
+    }
+
+    /// Every queue of an endpoint with waiting messages gets its head claimable again.
+    static func resumeQueues(endpoint: String, on connection: isolated PostgresConnection) throws {
+        try connection.query("""
+            UPDATE webhook_messages m SET next_attempt_at = now()
+            FROM (SELECT DISTINCT ON (subscription) seq, subscription FROM webhook_messages
+                  WHERE endpoint_id = $1 AND status = 'pending' ORDER BY subscription, seq) head
+            WHERE m.seq = head.seq AND m.next_attempt_at IS NULL
+              AND NOT EXISTS (SELECT FROM webhook_messages o WHERE o.endpoint_id = $1 AND o.subscription = head.subscription
+                              AND o.status = 'pending' AND o.next_attempt_at IS NOT NULL)
+            """, [endpoint])
+    }
+
+    /// A safety net for a head lost in a race the locks do not cover (an operator enabling an
+    /// endpoint while a worker adds a message to one of its queues): queues of enabled endpoints
+    /// with pending messages and no head get one. Cheap while little is pending.
+    public static func repairQueues(on connection: isolated PostgresConnection) throws -> Int {
+        try connection.query("""
+            UPDATE webhook_messages m SET next_attempt_at = now()
+            FROM (SELECT DISTINCT ON (p.endpoint_id, p.subscription) p.seq, p.endpoint_id, p.subscription
+                  FROM webhook_messages p JOIN webhook_endpoints e ON e.id = p.endpoint_id AND e.status = 'enabled'
+                  WHERE p.status = 'pending' ORDER BY p.endpoint_id, p.subscription, p.seq) head
+            WHERE m.seq = head.seq AND m.next_attempt_at IS NULL
+              AND NOT EXISTS (SELECT FROM webhook_messages o WHERE o.endpoint_id = head.endpoint_id AND o.subscription = head.subscription
+                              AND o.status = 'pending' AND o.next_attempt_at IS NOT NULL)
+            RETURNING 1
+            """).count
+    }
+
+    /// When the next message falls due (nil: none is waiting), by the database's clock.
+    public static func nextDue(on connection: isolated PostgresConnection) throws -> (next: PostgresTimestamp?, now: PostgresTimestamp) {
+        try connection.query("SELECT (SELECT min(next_attempt_at) FROM webhook_messages WHERE next_attempt_at IS NOT NULL), now()")[0]
+            .decode((PostgresTimestamp?, PostgresTimestamp).self)
+    }
+
+    /// Sends a message again: pending with a fresh count of attempts, claimable now unless an
+    /// earlier message of its queue is still waiting. Nil for an unknown message.
+    public static func resend(project: String, endpoint: String, eventID: String, on connection: isolated PostgresConnection) throws -> Bool {
+        guard let (seq, subscription) = try connection.query("""
+            SELECT m.seq, m.subscription FROM webhook_messages m
+            JOIN transitions t ON t.seq = m.transition_seq JOIN webhook_endpoints e ON e.id = m.endpoint_id
+            WHERE e.project = $1 AND m.endpoint_id = $2 AND t.event_id = $3
+            """, [project, endpoint, eventID]).first.map({ try $0.decode((Int64, String).self) }) else { return false }
+        try lockQueues([(endpoint, subscription)], on: connection)
+        try connection.query("""
+            UPDATE webhook_messages SET status = 'pending', attempts = 0, next_attempt_at = NULL, claim = NULL WHERE seq = $1
+            """, [seq])
+        _ = try promoteHeads([(endpoint, subscription)], on: connection)
+        return true
+    }
+
+    /// Sends every `failed` message of the endpoint created at or after `since` again, in order.
+    public static func recover(endpoint: String, since: Instant, on connection: isolated PostgresConnection) throws -> Int {
+        let queues = try connection.query("""
+            UPDATE webhook_messages SET status = 'pending', attempts = 0, next_attempt_at = NULL, claim = NULL
+            WHERE endpoint_id = $1 AND status = 'failed' AND created_at >= $2
+            RETURNING subscription
+            """, [endpoint, PostgresTimestamp(since)]).map { try $0.decode(String.self, column: 0) }
+        let distinct = Array(Set(queues)).map { (endpoint: endpoint, subscription: $0) }
+        try lockQueues(distinct, on: connection)
+        _ = try promoteHeads(distinct, on: connection)
+        return queues.count
+    }
+
+    /// The SPEC §6 `webhookMessage` objects of an endpoint, newest first, optionally by status.
+    public static func list(endpoint: String, status: String?, page: PageRequest, on connection: isolated PostgresConnection) throws -> Page<JSONValue> {
+        var conditions = ["endpoint_id = $1"]
+        var binds: [any PostgresEncodable] = [endpoint]
+        if let status {
+            conditions.append("status = $2")
+            binds.append(status)
+        }
+        let keyset = Keyset(select: messageColumns, table: messagesView, conditions: conditions, binds: binds, cursorScope: 1)
+        return try keyset.page(page, on: connection, decode: message)
+    }
+
+    static let messagesView = """
+        (SELECT t.event_id AS id, m.seq, m.endpoint_id, m.status, t.kind, t.subscription, t.subscription_addon, m.attempts,
+                m.next_attempt_at, m.delivered_at, m.last_attempt_at, m.last_status_code, m.last_duration_ms, m.last_error,
+                m.last_response_body
+         FROM webhook_messages m JOIN transitions t ON t.seq = m.transition_seq) messages
+        """
+    static let messageColumns = """
+        id, seq, kind, subscription, subscription_addon, status, attempts, next_attempt_at, delivered_at, last_attempt_at,
+        last_status_code, last_duration_ms, last_error, last_response_body
+        """
+
+    static func message(_ row: PostgresRow) throws -> JSONValue {
+        let (id, _, kind, subscription, sad, status, attempts, next) =
+            try row.decode((String, Int64, String, String, String, String, Int, PostgresTimestamp?).self)
+        let (delivered, attemptedAt, code, duration, error, body) = (
+            try row.decode(PostgresTimestamp?.self, column: 8), try row.decode(PostgresTimestamp?.self, column: 9),
+            try row.decode(Int?.self, column: 10), try row.decode(Int?.self, column: 11), try row.decode(String?.self, column: 12),
+            try row.decode(String?.self, column: 13))
+        func instant(_ value: PostgresTimestamp?) -> JSONValue { value.map { .string(Instant($0).rfc3339) } ?? .null }
+        let lastAttempt: JSONValue = attemptedAt.map { at in
+            [
+                "at": .string(Instant(at).rfc3339), "statusCode": code.map(JSONValue.int) ?? .null,
+                "durationMs": duration.map(JSONValue.int) ?? .null, "error": error.map(JSONValue.string) ?? .null,
+                "responseBody": body.map(JSONValue.string) ?? .null,
+            ]
+        } ?? .null
+        return [
+            "object": "webhookMessage", "id": .string(id), "type": .string(OutboxEntry.Kind(rawValue: kind)?.eventType ?? kind),
+            "subscription": .string(subscription), "subscriptionAddon": .string(sad), "status": .string(status),
+            "attempts": .int(attempts), "nextAttemptAt": status == "pending" ? instant(next) : .null, "deliveredAt": instant(delivered),
+            "lastAttempt": lastAttempt,
+        ]
+    }
+
+    /// What `/metrics` reports: pending messages (exact up to `QueueStats.exactLimit`), and the age
+    /// of the oldest message waiting to go out. The oldest pending message of an enabled endpoint
+    /// is the head of its queue, so the heads (the due index) are all that is read; those of a
+    /// disabled endpoint wait on purpose and are not counted in the age.
+    public static func stats(on connection: isolated PostgresConnection) throws -> (pending: Int, oldestAge: Double) {
+        let row = try connection.query("""
+            SELECT (SELECT count(*) FROM (SELECT FROM webhook_messages WHERE status = 'pending' LIMIT $1) p),
+                   coalesce(extract(epoch FROM now() - (SELECT min(created_at) FROM webhook_messages WHERE next_attempt_at IS NOT NULL)), 0)::float8
+            """, [QueueStats.exactLimit])[0]
+        let (pending, age) = try row.decode((Int, Double).self)
+        return (pending, max(0, age))
+    }
+}
+
+extension Duration {
+    /// Whole and fractional seconds, for `make_interval(secs => …)`.
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}
