@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
     ],
     targets: [
@@ -38,6 +39,8 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        // Standard Webhooks: secrets, signing and verifying (`webhook-signature`).
+        .target(name: "StandardWebhooks", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // The only module that touches libpq: connections on dedicated threads, rows, pool, LISTEN/NOTIFY.
         .target(
             name: "Postgres",
@@ -79,7 +82,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                "StandardWebhooks",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
@@ -90,6 +93,8 @@ let package = Package(
             name: "API",
             dependencies: [
                 "Ingest",
+                "Delivery",
+                "StandardWebhooks",
                 "Lifecycle",
                 "EventFormat",
                 "Postgres",
@@ -113,17 +118,34 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Outbound delivery as a Service: claim due messages, sign, POST, record the attempts.
+        .target(
+            name: "Delivery",
+            dependencies: [
+                "Store",
+                "Postgres",
+                "StandardWebhooks",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "addon-lifecycle",
             dependencies: [
                 "API",
                 "Ingest",
                 "Worker",
+                "Delivery",
                 "Postgres",
                 "Store",
                 "Lifecycle",
                 "EventFormat",
                 "Replay",
+                "StandardWebhooks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -147,6 +169,7 @@ let package = Package(
                 "EventFormat",
                 "Replay",
                 "Processes",
+                "StandardWebhooks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -159,7 +182,7 @@ let package = Package(
         .testTarget(
             name: "IngestTests",
             dependencies: [
-                "Ingest", "Store", "Postgres", "Lifecycle", "EventFormat", "TestSupport",
+                "Ingest", "Store", "Postgres", "Lifecycle", "EventFormat", "TestSupport", "StandardWebhooks",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
@@ -167,7 +190,7 @@ let package = Package(
         .testTarget(
             name: "APITests",
             dependencies: [
-                "API", "Ingest", "Store", "Postgres", "Lifecycle", "EventFormat", "TestSupport",
+                "API", "Ingest", "Store", "Postgres", "Lifecycle", "EventFormat", "TestSupport", "StandardWebhooks",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
@@ -175,7 +198,7 @@ let package = Package(
         .testTarget(
             name: "WorkerTests",
             dependencies: [
-                "Worker", "Ingest", "Store", "Postgres", "Lifecycle", "EventFormat", "TestSupport", "Processes", "LifecycleFixtures",
+                "Worker", "Ingest", "Store", "Postgres", "Lifecycle", "EventFormat", "TestSupport", "Processes", "LifecycleFixtures", "StandardWebhooks",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]

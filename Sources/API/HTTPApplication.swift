@@ -1,4 +1,5 @@
 import Hummingbird
+import StandardWebhooks
 import Ingest
 import Logging
 import Postgres
@@ -16,18 +17,23 @@ public enum HTTPApplication {
         public var apiToken: String?
         /// Deadlines and caps of every connection.
         public var limits: HTTPLimits
+        /// Endpoint URLs may be private or plain http (`--allow-private-destinations`).
+        public var allowPrivateDestinations: Bool
 
-        public init(hostname: String, port: Int, verifier: WebhookVerifier?, apiToken: String?, limits: HTTPLimits = HTTPLimits()) {
+        public init(hostname: String, port: Int, verifier: WebhookVerifier?, apiToken: String?, limits: HTTPLimits = HTTPLimits(),
+                    allowPrivateDestinations: Bool = false) {
             self.hostname = hostname
             self.port = port
             self.verifier = verifier
             self.apiToken = apiToken
             self.limits = limits
+            self.allowPrivateDestinations = allowPrivateDestinations
         }
     }
 
     public static func router(pool: PostgresPool, committer: GroupCommitter, verifier: WebhookVerifier?, apiToken: String?,
-                              limits: HTTPLimits = HTTPLimits(), registry: PrometheusCollectorRegistry = Observability.registry,
+                              limits: HTTPLimits = HTTPLimits(), allowPrivateDestinations: Bool = false,
+                              registry: PrometheusCollectorRegistry = Observability.registry,
                               now: @escaping @Sendable () -> Int64 = WebhookClock.unixSeconds) -> Router<BasicRequestContext> {
         operationsRouter(pool: pool, registry: registry) { router in
             WebhookController(verifier: verifier, committer: committer, budget: BodyBudget(bytes: limits.unsignedBodyBudget), now: now)
@@ -35,6 +41,7 @@ public enum HTTPApplication {
             let api = router.group().add(middleware: BearerAuth(token: apiToken))
             AddonRoutes(pool: pool).register(on: api)
             EventRoutes(pool: pool).register(on: api)
+            EndpointRoutes(pool: pool, allowPrivateDestinations: allowPrivateDestinations).register(on: api)
             OpenAPIDocument.register(on: api)
         }
     }
@@ -68,7 +75,7 @@ public enum HTTPApplication {
         let committer = GroupCommitter(pool: pool, logger: logger)
         return Application(
             router: router(pool: pool, committer: committer, verifier: configuration.verifier, apiToken: configuration.apiToken,
-                           limits: configuration.limits),
+                           limits: configuration.limits, allowPrivateDestinations: configuration.allowPrivateDestinations),
             server: .http1(limits: configuration.limits),
             configuration: .init(address: .hostname(configuration.hostname, port: configuration.port), serverName: nil),
             logger: logger)

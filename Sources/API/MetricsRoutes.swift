@@ -17,10 +17,19 @@ struct MetricsRoutes<Context: RequestContext> {
         let failed = registry.gauge("addon_events_failed", help: "Events that failed after all attempts (estimated past 10,000).")
         let retrying = registry.gauge("addon_queue_retrying", help: "Subscriptions being retried after a failure.")
         let estimated = registry.gauge("addon_queue_estimated", help: "1 when a queue figure of this scrape is an estimate.")
+        let deliveryPending = registry.gauge("addon_delivery_pending", help: "Messages waiting to be delivered (exact up to 10,000).")
+        let deliveryAge = registry.gauge("addon_delivery_oldest_pending_age_seconds",
+                                         help: "Seconds since the oldest message of an enabled endpoint that is still waiting was created.")
+        let disabled = registry.gauge("addon_endpoints_disabled", help: "Webhook endpoints disabled (by an operator, 410 or failing).")
         let up = registry.gauge("addon_database_up", help: "1 when the database answered this scrape.")
         router.get("metrics") { _, context in
             do {
-                let stats = try await pool.withConnection { try QueueStats.read(on: $0) }
+                let (stats, delivery, disabledEndpoints) = try await pool.withConnection { connection in
+                    (try QueueStats.read(on: connection), try WebhookMessages.stats(on: connection), try WebhookEndpoints.disabledCount(on: connection))
+                }
+                deliveryPending.set(to: Double(delivery.pending))
+                deliveryAge.set(to: delivery.oldestAge)
+                disabled.set(to: Double(disabledEndpoints))
                 due.set(to: Double(stats.due))
                 age.set(to: stats.oldestDueAge)
                 scheduled.set(to: Double(stats.scheduled))

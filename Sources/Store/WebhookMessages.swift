@@ -13,6 +13,9 @@ import Postgres
 /// in key order), so a worker adding a message and a delivery finishing the head never both
 /// decide that the other will promote it.
 public enum WebhookMessages {
+    /// The channel deliverers LISTEN on; a NOTIFY is a hint that a message became claimable.
+    public static let channel = "addon_lifecycle_delivery"
+
     /// Locks the queues of `keys` (each `endpoint/subscription`), in key order.
     static func lockQueues(_ keys: [(endpoint: String, subscription: String)], on connection: isolated PostgresConnection) throws {
         guard !keys.isEmpty else { return }

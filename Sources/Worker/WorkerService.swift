@@ -94,6 +94,7 @@ public final class WorkerService: Service, Sendable {
                 }
                 failures = 0
                 record(outcome)
+                if outcome.deliverable > 0 { await notifyDelivery() }
                 for key in outcome.toIsolate { await isolate(key) }
                 if outcome.claimed == limit { continue }  // more may be due right now
                 let (next, now) = try await pool.withConnection { connection in try WorkQueue.nextDue(on: connection) }
@@ -111,6 +112,16 @@ public final class WorkerService: Service, Sendable {
         guard let next else { return configuration.pollInterval }
         let micros = max(0, next.microsecondsSinceEpoch - now.microsecondsSinceEpoch)
         return min(configuration.pollInterval, .microseconds(micros))
+    }
+
+    /// Tells deliverers that messages became claimable (after the commit that made them so). A
+    /// hint: they also poll.
+    private func notifyDelivery() async {
+        do {
+            try await pool.withConnection { try $0.query("SELECT pg_notify($1, '')", [WebhookMessages.channel]) }
+        } catch {
+            logger.debug("could not notify delivery", metadata: ["error": "\(error)"])
+        }
     }
 
     /// A subscription that failed `maxAttempts` times: its failing events are set aside, in a

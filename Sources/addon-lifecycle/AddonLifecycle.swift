@@ -9,6 +9,6 @@ struct AddonLifecycle: AsyncParsableCommand {
             Configuration comes from the environment (DATABASE_URL, LOG_LEVEL, …) or the matching flags.
             With no DATABASE_URL, commands start a private PostgreSQL cluster under .addon-lifecycle/.
             """,
-        subcommands: [RunCommand.self, ServeCommand.self, WorkCommand.self, MigrateCommand.self, ExportCommand.self, ReplayCommand.self, EventsCommand.self]
+        subcommands: [RunCommand.self, ServeCommand.self, WorkCommand.self, DeliverCommand.self, MigrateCommand.self, ExportCommand.self, ReplayCommand.self, EventsCommand.self]
     )
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import StandardWebhooks
 import Foundation
 import Ingest
 import Logging

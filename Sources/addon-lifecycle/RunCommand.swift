@@ -8,8 +8,9 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var options: GlobalOptions
     @OptionGroup var http: HTTPOptions
     @OptionGroup var worker: WorkerOptions
+    @OptionGroup var delivery: DeliveryOptions
 
     func run() async throws {
-        try await HTTPService.run(options: options, http: http, workers: worker.configuration, banner: "addon-lifecycle running")
+        try await HTTPService.run(options: options, http: http, workers: worker.configuration, delivery: delivery, delivers: true, banner: "addon-lifecycle running")
     }
 }

@@ -1,5 +1,6 @@
 import API
 import ArgumentParser
+import Delivery
 import Ingest
 import Logging
 import Postgres
@@ -14,16 +15,19 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var options: GlobalOptions
     @OptionGroup var http: HTTPOptions
+    @OptionGroup var delivery: DeliveryOptions
 
     func run() async throws {
-        try await HTTPService.run(options: options, http: http, workers: nil, banner: "addon-lifecycle serving")
+        try await HTTPService.run(options: options, http: http, workers: nil, delivery: delivery, delivers: false, banner: "addon-lifecycle serving")
     }
 }
 
 /// What `serve` and `run` share: database, schema check, HTTP application, and one service group
 /// (with the workers too, for `run`).
 enum HTTPService {
-    static func run(options: GlobalOptions, http: HTTPOptions, workers: WorkerService.Configuration?, banner: String) async throws {
+    /// `delivers`: run delivery too (`run`); `delivery` also says which endpoint URLs the API accepts.
+    static func run(options: GlobalOptions, http: HTTPOptions, workers: WorkerService.Configuration?, delivery: DeliveryOptions,
+                    delivers: Bool, banner: String) async throws {
         let logger = options.makeLogger()
         HTTPLimits.raiseFileLimit()
         try await Database.with(url: options.resolvedDatabaseURL, logger: logger) { database in
@@ -38,12 +42,18 @@ enum HTTPService {
             let pool = PostgresPool(configuration: configuration, size: 6, logger: logger)
             try await database.prepareSchema(pool, logger: logger)
             Observability.bootstrap()
+            let deliveryConfiguration = try delivery.configuration(embedded: database.isEmbedded)
             let app = HTTPApplication.application(
-                .init(hostname: http.resolvedHost, port: http.resolvedPort, verifier: verifier, apiToken: apiToken), pool: pool, logger: logger)
+                .init(hostname: http.resolvedHost, port: http.resolvedPort, verifier: verifier, apiToken: apiToken,
+                      allowPrivateDestinations: deliveryConfiguration.allowPrivateDestinations), pool: pool, logger: logger)
             var services: [any Service] = [pool]
             if let workers {
                 let workerPool = PostgresPool(configuration: database.configuration, size: workers.workers + 1, logger: logger)
                 services += [workerPool, WorkerService(pool: workerPool, configuration: workers, logger: logger)]
+            }
+            if delivers {
+                let deliveryPool = PostgresPool(configuration: database.configuration, size: 2, logger: logger)
+                services += [deliveryPool, DeliveryService(pool: deliveryPool, configuration: deliveryConfiguration, logger: logger)]
             }
             // Shutdown runs in reverse: HTTP stops accepting and drains first, then the workers
             // finish their batches, then the pools close.

@@ -1,4 +1,5 @@
 import Foundation
+import StandardWebhooks
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting

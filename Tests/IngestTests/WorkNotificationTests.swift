@@ -1,4 +1,5 @@
 import Foundation
+import StandardWebhooks
 import Hummingbird
 import HummingbirdTesting
 import Ingest

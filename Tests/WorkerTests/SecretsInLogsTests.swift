@@ -1,4 +1,5 @@
 import Foundation
+import StandardWebhooks
 import Ingest
 import Processes
 import TestSupport

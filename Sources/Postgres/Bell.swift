@@ -1,11 +1,14 @@
 import Synchronization
 
-/// Wakes one sleeping worker: rung by a NOTIFY, by shutdown, or by the worker's own deadline.
-/// A ring while nobody waits is remembered, so a wake-up between two checks is never lost.
-final class Bell: Sendable {
+/// Wakes one sleeping loop (a worker, a deliverer): rung by a NOTIFY, by shutdown, or by the
+/// loop's own deadline. A ring while nobody waits is remembered, so a wake-up between two checks is
+/// never lost.
+public final class Bell: Sendable {
     private let state = Mutex<(rung: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
 
-    func ring() {
+    public init() {}
+
+    public func ring() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             guard let waiter = state.waiter else {
                 state.rung = true
@@ -18,7 +21,7 @@ final class Bell: Sendable {
     }
 
     /// Returns when rung, or after `timeout`.
-    func wait(timeout: Duration) async {
+    public func wait(timeout: Duration) async {
         let timer = Task { [weak self] in
             guard (try? await Task.sleep(for: timeout)) != nil else { return }
             self?.ring()

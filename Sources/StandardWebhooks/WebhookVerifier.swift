@@ -1,7 +1,8 @@
 import Crypto
 import Foundation
 
-/// Verifies Standard Webhooks signatures on the raw body, before anything parses it.
+/// Standard Webhooks signatures: verifying the raw body of a webhook in (before anything parses
+/// it), and signing the body of a message out.
 ///
 /// Signed content is `{webhook-id}.{webhook-timestamp}.{body}`, HMAC-SHA256, base64; the signature
 /// header lists space-separated `v1,<base64>` entries. The `svix-*` header names are accepted too.
@@ -96,7 +97,7 @@ public struct WebhookVerifier: Sendable {
         return difference == 0
     }
 
-    /// The `v1,<base64>` signature a sender would put in `webhook-signature` (tests, load generator).
+    /// The `v1,<base64>` signature a sender puts in `webhook-signature` (delivery, tests, load generator).
     public static func sign(id: String, timestamp: Int64, body: some ContiguousBytes, secret: WebhookSecret) -> String {
         let mac = mac(id: id, timestamp: String(timestamp), body: body, key: SymmetricKey(data: secret.key))
         return "v1," + Data(mac).base64EncodedString()

@@ -16,27 +16,27 @@ public struct WebhookSecret: Sendable, Equatable {
 
     /// Parses `WEBHOOK_SECRETS`: comma-separated secrets, any of which may sign (rotation).
     /// The error names the position of a bad entry, never its value.
-    public static func parseList(_ text: String) throws -> [WebhookSecret] {
+    public static func parseList(_ text: String) throws(InvalidSecret) -> [WebhookSecret] {
         let entries = text.split(separator: ",").map(String.init).filter { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
-        return try entries.enumerated().map { index, entry in
-            guard let secret = WebhookSecret(entry) else {
-                throw ConfigurationError("WEBHOOK_SECRETS entry \(index + 1) is not a whsec_<base64> secret")
-            }
-            return secret
+        var secrets: [WebhookSecret] = []
+        for (index, entry) in entries.enumerated() {
+            guard let secret = WebhookSecret(entry) else { throw InvalidSecret(position: index + 1) }
+            secrets.append(secret)
         }
+        return secrets
     }
 
-    /// A fresh random secret, for the embedded development default.
+    /// A `WEBHOOK_SECRETS` entry that is not a secret, by position (its value is never shown).
+    public struct InvalidSecret: Error, CustomStringConvertible {
+        public var position: Int
+        public var description: String { "WEBHOOK_SECRETS entry \(position) is not a whsec_<base64> secret" }
+    }
+
+    /// A fresh random secret (32 bytes): endpoints' signing secrets, the embedded development default.
     public static func generate() -> WebhookSecret {
         var generator = SystemRandomNumberGenerator()
         return WebhookSecret(key: (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
     }
 
     public var encoded: String { "whsec_" + Data(key).base64EncodedString() }
-}
-
-/// A configuration mistake reported as one line at startup.
-public struct ConfigurationError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
 }

@@ -1,0 +1,141 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import StandardWebhooks
+import Store
+
+/// Sends one message per attempt through the process's one HTTP client (its connection pool keeps
+/// connections alive between messages to the same endpoint). An attempt costs bounded time and
+/// memory whatever the receiver does: the whole attempt has `requestTimeout`, redirects are not
+/// followed, and at most `responseBodyLimit` bytes of the answer are read (a larger body's
+/// connection is closed, not drained).
+final class Sender: Sendable {
+    let client: HTTPClient
+    private let configuration: DeliveryConfiguration
+    private let policy: RetryPolicy
+
+    init(configuration: DeliveryConfiguration) {
+        self.configuration = configuration
+        self.policy = RetryPolicy(configuration)
+        var http = HTTPClient.Configuration()
+        http.redirectConfiguration = .disallow
+        http.timeout = .init(connect: .seconds(5), read: TimeAmount(configuration.requestTimeout), write: TimeAmount(configuration.requestTimeout))
+        http.connectionPool = .init(idleTimeout: .seconds(55), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, configuration.concurrency))
+        // A blocked address fails the attempt at once, and a connection the check closed must not
+        // be retried in the background.
+        http.connectionPool.retryConnectionEstablishment = false
+        http.httpVersion = .http1Only
+        http.decompression = .disabled
+        http.proxy = nil
+        if !configuration.allowPrivateDestinations {
+            // The address actually connected to, after DNS and before any byte of the request: a
+            // name that resolved elsewhere since the endpoint was checked is refused here.
+            let check: @Sendable (any Channel) -> EventLoopFuture<Void> = { channel in
+                guard Destination.isAllowed(channel.remoteAddress) else {
+                    let peer = channel.remoteAddress?.ipAddress ?? "a local address"
+                    channel.close(promise: nil)
+                    return channel.closeFuture.flatMapThrowing { throw Destination.Problem(description: "refused to connect to \(peer): not public") }
+                }
+                return channel.eventLoop.makeSucceededVoidFuture()
+            }
+            http.http1_1ConnectionDebugInitializer = check
+            http.http2ConnectionDebugInitializer = check
+        }
+        client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: http)
+    }
+
+    func shutdown() async {
+        try? await client.shutdown()
+    }
+
+    /// One attempt at `message`, and what follows it.
+    func attempt(_ message: WebhookMessages.Claimed) async -> WebhookMessages.Completion {
+        let attemptedAt = Date()
+        let started = ContinuousClock.now
+        var statusCode: Int?
+        var retryAfter: String?
+        var body: [UInt8] = []
+        var failure: String?
+        if !configuration.allowPrivateDestinations, !message.url.lowercased().hasPrefix("https://") {
+            failure = "plain http is not allowed without --allow-private-destinations"
+        } else {
+            do {
+                (statusCode, retryAfter, body) = try await send(message, timestamp: Int64(attemptedAt.timeIntervalSince1970))
+            } catch {
+                failure = Self.describe(error)
+            }
+        }
+        let elapsed = ContinuousClock.now - started
+        let next = policy.next(statusCode: statusCode, retryAfter: RetryPolicy.retryAfter(retryAfter, now: Date()),
+                               attempts: message.attempts + 1, at: Date(), jitter: policy.randomJitter)
+        if failure == nil, let statusCode, (300..<400).contains(statusCode) { failure = "redirect (\(statusCode)) not followed" }
+        return WebhookMessages.Completion(
+            message: message, next: next, attemptedAt: attemptedAt, statusCode: statusCode,
+            durationMs: Int(elapsed.components.seconds * 1_000 + elapsed.components.attoseconds / 1_000_000_000_000_000),
+            error: failure, responseBody: body.isEmpty ? nil : String(decoding: body, as: UTF8.self))
+    }
+
+    /// The status, `Retry-After` and the first bytes of the answer, all within `requestTimeout`.
+    private func send(_ message: WebhookMessages.Claimed, timestamp: Int64) async throws -> (Int, String?, [UInt8]) {
+        let payload = Array(message.payload.utf8)
+        var request = HTTPClientRequest(url: message.url)
+        request.method = .POST
+        request.headers.add(name: "content-type", value: "application/json")
+        request.headers.add(name: "user-agent", value: "addon-lifecycle")
+        request.headers.add(name: "webhook-id", value: message.eventID)
+        request.headers.add(name: "webhook-timestamp", value: String(timestamp))
+        let signatures = message.secrets.compactMap(WebhookSecret.init).map {
+            WebhookVerifier.sign(id: message.eventID, timestamp: timestamp, body: payload, secret: $0)
+        }
+        request.headers.add(name: "webhook-signature", value: signatures.joined(separator: " "))
+        request.body = .bytes(ByteBuffer(bytes: payload))
+        let timeout = configuration.requestTimeout
+        let limit = configuration.responseBodyLimit
+        let client = self.client
+        let prepared = request
+        return try await withThrowingTaskGroup(of: (Int, String?, [UInt8])?.self) { group in
+            group.addTask {
+                let response = try await client.execute(prepared, timeout: TimeAmount(timeout))
+                var kept: [UInt8] = []
+                // Reads until `limit` bytes or the end: stopping early closes the connection.
+                for try await chunk in response.body {
+                    kept += chunk.readableBytesView.prefix(limit - kept.count)
+                    if kept.count >= limit { break }
+                }
+                return (Int(response.status.code), response.headers.first(name: "retry-after"), kept)
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let result = try await group.next(), let answer = result else { throw AttemptTimedOut(timeout: timeout) }
+            return answer
+        }
+    }
+
+    struct AttemptTimedOut: Error, CustomStringConvertible {
+        var timeout: Duration
+        var description: String { "no complete answer within \(timeout)" }
+    }
+
+    /// A short, stable description of why an attempt failed (stored and shown to operators).
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout:
+            return "no answer in time"
+        case let error as HTTPClientError where error == .connectTimeout:
+            return "connection timed out"
+        case let error as HTTPClientError where error == .remoteConnectionClosed:
+            return "connection closed by the receiver"
+        case let error as Destination.Problem:
+            return error.description
+        case is AttemptTimedOut, is CancellationError:
+            return "no complete answer in time"
+        default:
+            return String(String(describing: error).prefix(300))
+        }
+    }
+}
