@@ -206,6 +206,17 @@ let package = Package(
         // Realistic webhook bodies and add-ons (seed 002) for the tests of the rules, the decoder and replay.
         .target(name: "LifecycleFixtures", dependencies: ["Lifecycle", "EventFormat"], path: "Tests/LifecycleFixtures"),
         .testTarget(
+            name: "DeliveryTests",
+            dependencies: [
+                "Delivery", "API", "Ingest", "Store", "Postgres", "Lifecycle", "EventFormat", "StandardWebhooks", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
             name: "LifecycleTests",
             dependencies: ["Lifecycle", "EventFormat", "LifecycleFixtures", .product(name: "PropertyBased", package: "swift-property-based")]
         ),

@@ -24,6 +24,7 @@ public final class DeliveryService: Service, Sendable {
     private let sender: Sender
     private let claimBell = Bell()
     private let recordBell = Bell()
+    private let repairBell = Bell()
     private let state = Mutex(State())
     private let attemptsByOutcome = Mutex<[String: Counter]>([:])
     private let duration = Timer(label: "addon_delivery_duration_seconds", preferredDisplayUnit: .seconds)
@@ -70,6 +71,7 @@ public final class DeliveryService: Service, Sendable {
         state.withLock { $0.stopping = true }
         claimBell.ring()
         recordBell.ring()
+        repairBell.ring()
     }
 
     private var isStopping: Bool { state.withLock { $0.stopping } }
@@ -152,7 +154,7 @@ public final class DeliveryService: Service, Sendable {
     /// Every 30 s, queues that lost their head in a race get one (`WebhookMessages.repairQueues`).
     private func repairQueues() async {
         while !isStopping {
-            try? await Task.sleep(for: .seconds(30))
+            await repairBell.wait(timeout: .seconds(30))
             guard !isStopping else { return }
             if let repaired = try? await pool.withConnection({ try WebhookMessages.repairQueues(on: $0) }), repaired > 0 {
                 logger.notice("delivery: queues without a head repaired", metadata: ["queues": "\(repaired)"])

@@ -5,16 +5,26 @@ import NIOCore
 import NIOHTTP1
 import StandardWebhooks
 import Store
+import Synchronization
 
 /// Sends one message per attempt through the process's one HTTP client (its connection pool keeps
 /// connections alive between messages to the same endpoint). An attempt costs bounded time and
 /// memory whatever the receiver does: the whole attempt has `requestTimeout`, redirects are not
 /// followed, and at most `responseBodyLimit` bytes of the answer are read (a larger body's
 /// connection is closed, not drained).
+///
+/// Destinations are checked twice: the host is resolved and every address checked before the
+/// attempt, and the address the client actually connected to is checked before a byte of the
+/// request is written. async-http-client offers no hook between its own resolution and the
+/// connect, so a name that rebinds between the two checks can reach a private address with a
+/// TCP connect (and, for https, a TLS client hello), never with a request.
 final class Sender: Sendable {
     let client: HTTPClient
     private let configuration: DeliveryConfiguration
     private let policy: RetryPolicy
+    /// Destinations checked recently, by URL: an attempt resolves its host before connecting (the
+    /// connection is checked again once made, see `init`).
+    private let checked = Mutex<[String: (problem: Destination.Problem?, at: ContinuousClock.Instant)]>([:])
 
     init(configuration: DeliveryConfiguration) {
         self.configuration = configuration
@@ -58,8 +68,8 @@ final class Sender: Sendable {
         var retryAfter: String?
         var body: [UInt8] = []
         var failure: String?
-        if !configuration.allowPrivateDestinations, !message.url.lowercased().hasPrefix("https://") {
-            failure = "plain http is not allowed without --allow-private-destinations"
+        if let problem = await destinationProblem(message.url) {
+            failure = problem.description
         } else {
             do {
                 (statusCode, retryAfter, body) = try await send(message, timestamp: Int64(attemptedAt.timeIntervalSince1970))
@@ -75,6 +85,20 @@ final class Sender: Sendable {
             message: message, next: next, attemptedAt: attemptedAt, statusCode: statusCode,
             durationMs: Int(elapsed.components.seconds * 1_000 + elapsed.components.attoseconds / 1_000_000_000_000_000),
             error: failure, responseBody: body.isEmpty ? nil : String(decoding: body, as: UTF8.self))
+    }
+
+    /// Why `url` may not be sent to, checked at most every 10 s per URL; nil when it may (always,
+    /// with private destinations allowed).
+    private func destinationProblem(_ url: String) async -> Destination.Problem? {
+        guard !configuration.allowPrivateDestinations else { return nil }
+        let now = ContinuousClock.now
+        if let known = checked.withLock({ $0[url] }), now - known.at < .seconds(10) { return known.problem }
+        let problem = await Destination.check(url, allowPrivate: false)
+        checked.withLock { cache in
+            if cache.count > 10_000 { cache.removeAll() }
+            cache[url] = (problem, now)
+        }
+        return problem
     }
 
     /// The status, `Retry-After` and the first bytes of the answer, all within `requestTimeout`.
