@@ -37,6 +37,6 @@ import Testing
     @Test func secretsToleratePaddingAndNewlines() throws {
         let secrets = try WebhookSecret.parseList(" \(WebhookFixtures.secret.encoded) ,\n\(WebhookFixtures.rotatedSecret.encoded)\n")
         #expect(secrets == [WebhookFixtures.secret, WebhookFixtures.rotatedSecret])
-        #expect(throws: ConfigurationError.self) { try WebhookSecret.parseList("whsec_not*base64") }
+        #expect(throws: WebhookSecret.InvalidSecret.self) { try WebhookSecret.parseList("whsec_not*base64") }
     }
 }
