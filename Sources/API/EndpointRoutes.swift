@@ -25,7 +25,7 @@ struct EndpointRoutes<Context: RequestContext> {
             try await checkDestination(url)
             let endpoint = try await pool.write(logger: context.logger) { connection in
                 try WebhookEndpoints.create(id: Self.newID(), project: project, url: url, eventTypes: try body.eventTypes() ?? nil,
-                                            description: try body.string("description"), secret: WebhookSecret.generate().encoded,
+                                            description: try body.string("description", nullable: true), secret: WebhookSecret.generate().encoded,
                                             on: connection)
             }
             context.logger.notice("webhook endpoint created", metadata: ["endpoint": "\(endpoint.id)", "project": "\(project)"])
@@ -48,7 +48,7 @@ struct EndpointRoutes<Context: RequestContext> {
             change.url = try body.string("url")
             if let url = change.url { try await checkDestination(url) }
             change.eventTypes = try body.eventTypes()
-            if body.has("description") { change.description = .some(try body.string("description")) }
+            if body.has("description") { change.description = .some(try body.string("description", nullable: true)) }
             if let status = try body.string("status") {
                 guard status == "enabled" || status == "disabled" else { throw JSONBody.invalid("status", "must be enabled or disabled.") }
                 change.enabled = status == "enabled"
@@ -166,10 +166,13 @@ struct JSONBody {
 
     func has(_ field: String) -> Bool { object[field] != nil }
 
-    /// A string field; nil when absent or null.
-    func string(_ field: String) throws(APIError) -> String? {
+    /// A string field; nil when absent (or null, when `nullable`).
+    func string(_ field: String, nullable: Bool = false) throws(APIError) -> String? {
         switch object[field] {
-        case nil, .null?: return nil
+        case nil: return nil
+        case .null?:
+            guard nullable else { throw Self.invalid(field, "must be a string.") }
+            return nil
         case .string(let value)?:
             guard !value.utf8.contains(0), value.utf8.count <= 2_048 else { throw Self.invalid(field, "must be text of at most 2,048 bytes.") }
             return value

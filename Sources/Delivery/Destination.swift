@@ -11,14 +11,19 @@ public enum Destination {
         public var description: String
     }
 
+    /// What an endpoint URL may look like (the OpenAPI document's `EndpointURL` has the same
+    /// pattern): http(s), a host name or IP literal, a port, a path and a query of URL characters.
+    public static let urlPattern = #"^[Hh][Tt][Tt][Pp][Ss]?://([A-Za-z0-9][A-Za-z0-9.-]*|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?(/[A-Za-z0-9._~!$&()*+,;=:@/-]*)?(\?[A-Za-z0-9._~!$&()*+,;=:@/?-]*)?$"#
+
+    /// Built per check (a `Regex` is not `Sendable`); checks are rare (an endpoint saved, a cache miss).
+    private static var urlRegex: Regex<AnyRegexOutput> { try! Regex(urlPattern) }
+
     /// Nil when `url` may receive messages; else why not, in one line.
     public static func check(_ url: String, allowPrivate: Bool) async -> Problem? {
-        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
-              scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty,
-              url.utf8.count <= 2_048
+        guard url.utf8.count <= 2_048, let match = try? urlRegex.wholeMatch(in: url), let host = match.output[1].substring.map(String.init)
         else { return Problem(description: "url must be an absolute http or https URL") }
         if allowPrivate { return nil }
-        guard scheme == "https" else {
+        guard url.lowercased().hasPrefix("https://") else {
             return Problem(description: "url must use https (plain http is allowed only with --allow-private-destinations)")
         }
         let addresses = await resolve(host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")))
