@@ -22,7 +22,8 @@ public struct DeliveryConfiguration: Sendable {
     /// Messages claimed per round trip.
     public var claimBatch = 200
     /// How long a claimed message is this process's: past it (the process died), another claims it.
-    public var lease: Duration = .seconds(60)
+    /// An attempt ends within `requestTimeout`; the rest is room to record it.
+    public var lease: Duration = .seconds(30)
     /// Longest sleep without a wake-up: the fallback if notifications are lost.
     public var pollInterval: Duration = .seconds(5)
     /// How much of a receiver's answer is kept (and read).

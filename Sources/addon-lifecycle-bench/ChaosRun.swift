@@ -1,10 +1,12 @@
 import ArgumentParser
 import StandardWebhooks
+import EventFormat
 import Foundation
 import Ingest
 import Logging
 import Postgres
 import Processes
+import Store
 import Synchronization
 
 /// The reliability run of issue 8: signed events against `serve` and three `work` processes while
@@ -29,10 +31,25 @@ struct ChaosRun: AsyncParsableCommand {
         let executable = binary ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("addon-lifecycle").path
         let secret = WebhookSecret.generate()
         let port = UInt16.random(in: 20_000...60_000)
+        // Delivery: every `work` process delivers too (and is killed like the others), to a flaky
+        // receiver, with retries a second or two apart instead of minutes.
         let childEnvironment = ["DATABASE_URL": url, "LOG_LEVEL": "critical", "WEBHOOK_SECRETS": secret.encoded, "PORT": String(port),
-                                "HOST": "127.0.0.1", "API_TOKEN": "chaos"]
+                                "HOST": "127.0.0.1", "API_TOKEN": "chaos", "DELIVERY_ALLOW_PRIVATE": "true",
+                                "DELIVERY_RETRY_SCHEDULE": "100ms,200ms,300ms,500ms,500ms,1s,1s,1s,2s,2s,2s,2s,2s,2s,2s"]
         guard try await ChildProcess.run(executable, ["migrate"], environment: childEnvironment, output: .inherit, error: .inherit) == 0 else {
             throw LoadError("migrate failed")
+        }
+        let receiverPort = UInt16.random(in: 20_000...60_000)
+        let receiverLog = FileManager.default.temporaryDirectory.appendingPathComponent("chaos-receiver-\(UUID().uuidString).ndjson").path
+        defer { try? FileManager.default.removeItem(atPath: receiverLog) }
+        let receiver = try await ChildProcess.start("/usr/bin/env", ["python3", Self.flakyReceiver, String(receiverPort), receiverLog],
+                                                    output: .inherit, error: .inherit)
+        defer { receiver.signal(SIGKILL) }
+        let logger = Logger(label: "chaos")
+        let pool = PostgresPool(configuration: PostgresConfiguration(url), size: 2, logger: logger)
+        _ = try await pool.withConnection { connection in
+            try WebhookEndpoints.create(id: "we_chaos", project: "bench", url: "http://127.0.0.1:\(receiverPort)/hook", eventTypes: nil,
+                                        description: "chaos receiver", secret: WebhookSecret.generate().encoded, on: connection)
         }
         let server = try await ChildProcess.start(executable, ["serve"], environment: childEnvironment, output: .inherit, error: .inherit)
         defer { server.signal(SIGTERM) }
@@ -75,8 +92,6 @@ struct ChaosRun: AsyncParsableCommand {
         // Recovery must not need restarts: every process we did not kill is still running.
         let exited = workerProcesses.filter(\.hasExited).count + (server.hasExited ? 1 : 0)
 
-        let logger = Logger(label: "chaos")
-        let pool = PostgresPool(configuration: PostgresConfiguration(url), size: 2, logger: logger)
         let drainStart = ContinuousClock.now
         while true {
             let (pending, due) = try await pool.withConnection { connection in
@@ -89,6 +104,14 @@ struct ChaosRun: AsyncParsableCommand {
             try await Task.sleep(for: .milliseconds(100))
         }
         let drain = (ContinuousClock.now - drainStart).seconds
+        // Delivery drains too: every message delivered (or, after its retries, failed).
+        let deliveryStart = ContinuousClock.now
+        while try await pool.withConnection({ try $0.query("SELECT count(*) FROM webhook_messages WHERE status = 'pending'")[0].decode(Int.self, column: 0) }) > 0 {
+            guard ContinuousClock.now - deliveryStart < .seconds(180) else { throw LoadError("delivery not drained after 180 s") }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        let deliveryDrain = (ContinuousClock.now - deliveryStart).seconds
+        let delivery = try await DeliveryCheck.classify(receiverLog: receiverLog, pool: pool)
 
         let acked = load.acknowledged()
         let lost = try await pool.withConnection { connection in
@@ -103,7 +126,7 @@ struct ChaosRun: AsyncParsableCommand {
         }
         let (duplicated, transitions, failed) = try await pool.withConnection { connection in
             try connection.query("""
-                SELECT (SELECT count(*) FROM (SELECT FROM transitions GROUP BY project, subscription_addon, kind HAVING count(*) > 1) d),
+                SELECT (SELECT count(*) FROM (SELECT FROM transitions GROUP BY project, subscription_addon, kind, correction HAVING count(*) > 1) d),
                        (SELECT count(*) FROM transitions), (SELECT count(*) FROM events WHERE status = 'failed')
                 """)[0].decode((Int, Int, Int).self)
         }
@@ -120,7 +143,12 @@ struct ChaosRun: AsyncParsableCommand {
         print(String(format: "time to drain after the load: %.2f s; transitions recorded: %d; failed events: %d", drain, transitions, failed))
         print("processes that exited on their own: \(exited)")
         print("lost: \(lost)   duplicated effects: \(duplicated)   unexpected: \(unexpected)")
+        print(String(format: "delivery: %d messages, %d requests to the flaky receiver (%d answered 2xx), drained %.2f s after the workers",
+                     delivery.messages, delivery.requests, delivery.accepted, deliveryDrain))
+        print("undelivered: \(delivery.undelivered)   out of order: \(delivery.outOfOrder)   wrong: \(delivery.wrong)   "
+              + "(duplicated deliveries, allowed after a kill or an unanswered attempt: \(delivery.duplicated))")
         if lost != 0 || duplicated != 0 || unexpected != 0 || failed != 0 || stats.other != 0 || exited != 0 { throw ExitCode(1) }
+        if delivery.undelivered != 0 || delivery.outOfOrder != 0 || delivery.wrong != 0 { throw ExitCode(1) }
     }
 
     /// `export | replay --check`: the number of differences (0 when the state equals the replay).
@@ -136,6 +164,15 @@ struct ChaosRun: AsyncParsableCommand {
         let differences = ((try? String(contentsOfFile: report, encoding: .utf8)) ?? "").split(separator: "\n").count
         guard status == 0 || status == 1 else { throw LoadError("replay --check failed (\(status))") }
         return status == 0 ? 0 : max(differences, 1)
+    }
+
+    /// `.ci/flaky-receiver.py`, next to the checkout's `.ci/chaos`.
+    static var flakyReceiver: String {
+        var directory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        while !FileManager.default.fileExists(atPath: directory.appendingPathComponent(".ci/flaky-receiver.py").path) && directory.path != "/" {
+            directory.deleteLastPathComponent()
+        }
+        return directory.appendingPathComponent(".ci/flaky-receiver.py").path
     }
 
     static func waitForHealth(port: UInt16) throws {
