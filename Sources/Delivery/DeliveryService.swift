@@ -31,7 +31,9 @@ public final class DeliveryService: Service, Sendable {
 
     private struct State {
         var stopping = false
-        var inFlight = 0
+        /// Attempts in flight, by message, with the instant past which they are cancelled.
+        var attempts: [Int64: (task: Task<Void, Never>, deadline: ContinuousClock.Instant)] = [:]
+        var inFlight: Int { attempts.count }
         var completions: [WebhookMessages.Completion] = []
     }
 
@@ -52,6 +54,7 @@ public final class DeliveryService: Service, Sendable {
                         for await _ in self.listener.events { self.claimBell.ring() }
                     }
                     group.addTask { await self.recordCompletions() }
+                    group.addTask { await self.enforceDeadlines() }
                     group.addTask { await self.repairQueues() }
                     await self.claimAndSend()
                     self.recordBell.ring()
@@ -76,46 +79,69 @@ public final class DeliveryService: Service, Sendable {
 
     private var isStopping: Bool { state.withLock { $0.stopping } }
 
+    /// The least a claim waits for room for while attempts are in flight.
+    private var minimumClaim: Int { max(1, min(configuration.claimBatch, configuration.concurrency) / 4) }
+
     /// Claims while there is room, sends each message in a task of its own; returns once stopping
     /// and every attempt in flight has ended.
     private func claimAndSend() async {
-        await withDiscardingTaskGroup { attempts in
-            var failures = 0
-            while !isStopping {
-                let room = configuration.concurrency - state.withLock { $0.inFlight }
-                guard room > 0 else {
-                    await claimBell.wait(timeout: .seconds(1))
+        var failures = 0
+        while !isStopping {
+            // Claims go in batches: with attempts in flight, wait until there is room for a good
+            // share of a batch rather than claim one message per finished attempt.
+            let inFlight = state.withLock { $0.inFlight }
+            let room = configuration.concurrency - inFlight
+            guard room >= minimumClaim || inFlight == 0 else {
+                await claimBell.wait(timeout: .milliseconds(100))
+                continue
+            }
+            do {
+                let claimed = try await pool.withConnection { [configuration] connection in
+                    try WebhookMessages.claim(limit: min(room, configuration.claimBatch), lease: configuration.lease, on: connection)
+                }
+                failures = 0
+                guard !claimed.isEmpty else {
+                    let (next, now) = try await pool.withConnection { try WebhookMessages.nextDue(on: $0) }
+                    await claimBell.wait(timeout: sleep(until: next, now: now))
                     continue
                 }
-                do {
-                    let claimed = try await pool.withConnection { [configuration] connection in
-                        try WebhookMessages.claim(limit: min(room, configuration.claimBatch), lease: configuration.lease, on: connection)
-                    }
-                    failures = 0
-                    guard !claimed.isEmpty else {
-                        let (next, now) = try await pool.withConnection { try WebhookMessages.nextDue(on: $0) }
-                        await claimBell.wait(timeout: sleep(until: next, now: now))
-                        continue
-                    }
-                    state.withLock { $0.inFlight += claimed.count }
+                let deadline = ContinuousClock.now + configuration.requestTimeout
+                state.withLock { state in
+                    // Registered before it can finish: the task's `finish` waits for this lock.
                     for message in claimed {
-                        attempts.addTask {
-                            let completion = await self.sender.attempt(message)
-                            self.count(completion)
-                            self.state.withLock {
-                                $0.inFlight -= 1
-                                $0.completions.append(completion)
-                            }
-                            self.recordBell.ring()
-                            self.claimBell.ring()
-                        }
+                        state.attempts[message.seq] = (Task { await self.send(message) }, deadline)
                     }
-                } catch {
-                    failures += 1
-                    logger.warning("delivery: claiming failed", metadata: ["error": "\(error)"])
-                    await claimBell.wait(timeout: .milliseconds(min(5_000, 100 << min(failures, 6))))
                 }
+            } catch {
+                failures += 1
+                logger.warning("delivery: claiming failed", metadata: ["error": "\(error)"])
+                await claimBell.wait(timeout: .milliseconds(min(5_000, 100 << min(failures, 6))))
             }
+        }
+        while state.withLock({ $0.inFlight }) > 0 { await claimBell.wait(timeout: .milliseconds(100)) }
+    }
+
+    /// One attempt, then its completion queued for recording.
+    private func send(_ message: WebhookMessages.Claimed) async {
+        let completion = await sender.attempt(message)
+        count(completion)
+        let inFlight = state.withLock {
+            $0.attempts[message.seq] = nil
+            $0.completions.append(completion)
+            return $0.inFlight
+        }
+        recordBell.ring()
+        if configuration.concurrency - inFlight == minimumClaim || inFlight == 0 { claimBell.ring() }
+    }
+
+    /// An attempt ends within `requestTimeout` whatever the receiver does: four times a second,
+    /// attempts past their deadline are cancelled (one timer for all, not one per attempt).
+    private func enforceDeadlines() async {
+        while !(isStopping && state.withLock({ $0.inFlight }) == 0) {
+            try? await Task.sleep(for: .milliseconds(250))
+            let now = ContinuousClock.now
+            let overdue = state.withLock { $0.attempts.values.filter { $0.deadline < now }.map(\.task) }
+            for task in overdue { task.cancel() }
         }
     }
 

@@ -115,29 +115,17 @@ final class Sender: Sendable {
         }
         request.headers.add(name: "webhook-signature", value: signatures.joined(separator: " "))
         request.body = .bytes(ByteBuffer(bytes: payload))
-        let timeout = configuration.requestTimeout
         let limit = configuration.responseBodyLimit
-        let client = self.client
-        let prepared = request
-        return try await withThrowingTaskGroup(of: (Int, String?, [UInt8])?.self) { group in
-            group.addTask {
-                let response = try await client.execute(prepared, timeout: TimeAmount(timeout))
-                var kept: [UInt8] = []
-                // Reads until `limit` bytes or the end: stopping early closes the connection.
-                for try await chunk in response.body {
-                    kept += chunk.readableBytesView.prefix(limit - kept.count)
-                    if kept.count >= limit { break }
-                }
-                return (Int(response.status.code), response.headers.first(name: "retry-after"), kept)
-            }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let result = try await group.next(), let answer = result else { throw AttemptTimedOut(timeout: timeout) }
-            return answer
+        // The whole attempt, not just the wait for the head, has `requestTimeout`: the caller's
+        // task is cancelled past it (`DeliveryService`'s watchdog), which cancels the request.
+        let response = try await client.execute(request, timeout: TimeAmount(configuration.requestTimeout))
+        var kept: [UInt8] = []
+        // Reads until `limit` bytes or the end: stopping early closes the connection.
+        for try await chunk in response.body {
+            kept += chunk.readableBytesView.prefix(limit - kept.count)
+            if kept.count >= limit { break }
         }
+        return (Int(response.status.code), response.headers.first(name: "retry-after"), kept)
     }
 
     struct AttemptTimedOut: Error, CustomStringConvertible {

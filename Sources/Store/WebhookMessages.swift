@@ -9,44 +9,40 @@ import Postgres
 /// oldest pending message, has a `next_attempt_at`, and only while the endpoint is enabled: a claim
 /// is an index range on `next_attempt_at`, and a message is never attempted while an earlier one of
 /// its queue waits for a retry. When the head is delivered or finally fails, the next one becomes
-/// the head. Whoever changes a queue's head holds a transaction advisory lock on the queue (taken
-/// in key order), so a worker adding a message and a delivery finishing the head never both
-/// decide that the other will promote it.
+/// the head.
+///
+/// A worker adding a message behind a pending one and a delivery finishing that one must not both
+/// decide that the other will make the new message the head. The worker locks the pending messages
+/// of the queues it adds to (`FOR SHARE`), which a delivery's update of them waits for: either the
+/// worker sees the head still pending and the delivery, updating it after the worker's commit,
+/// then sees the new message and promotes it; or the delivery updated it first and the worker, once
+/// that commits, no longer sees it pending and makes its message the head. No other lock is taken.
 public enum WebhookMessages {
     /// The channel deliverers LISTEN on; a NOTIFY is a hint that a message became claimable.
     public static let channel = "addon_lifecycle_delivery"
-
-    /// Locks the queues of `keys` (each `endpoint/subscription`), in key order.
-    static func lockQueues(_ keys: [(endpoint: String, subscription: String)], on connection: isolated PostgresConnection) throws {
-        guard !keys.isEmpty else { return }
-        try connection.query("""
-            SELECT pg_advisory_xact_lock(k) FROM (
-                SELECT DISTINCT hashtextextended(e || '/' || s, 0) AS k FROM unnest($1::text[], $2::text[]) AS q(e, s) ORDER BY 1
-            ) keys
-            """, [keys.map(\.endpoint), keys.map(\.subscription)])
-    }
 
     /// Messages for outbox entries just written (in log order), one per endpoint of their project
     /// whose event types match; returns how many are claimable now.
     static func create(for entries: [(seq: Int64, project: String, subscription: String, type: String)],
                        on connection: isolated PostgresConnection) throws -> Int {
         let binds: [any PostgresEncodable] = [entries.map(\.seq), entries.map(\.project), entries.map(\.subscription), entries.map(\.type)]
-        // The queues these messages join, locked; none when the project has no endpoint.
-        let locked = try connection.query("""
-            SELECT pg_advisory_xact_lock(k) FROM (
-                SELECT DISTINCT hashtextextended(e.id || '/' || t.subscription, 0) AS k
-                FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[]) AS t(seq, project, subscription, type)
-                JOIN webhook_endpoints e ON e.project = t.project AND (e.event_types IS NULL OR t.type = ANY (e.event_types))
-                ORDER BY 1
-            ) keys
-            """, binds)
-        guard !locked.isEmpty else { return 0 }
+        // The queues these messages join that have a pending message, whose rows stay locked until
+        // we commit (see above). Usually none: a message rarely waits behind another.
+        let waiting = try connection.query("""
+            SELECT m.endpoint_id, m.subscription FROM webhook_messages m
+            JOIN (SELECT DISTINCT e.id, t.subscription
+                  FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[]) AS t(seq, project, subscription, type)
+                  JOIN webhook_endpoints e ON e.project = t.project AND (e.event_types IS NULL OR t.type = ANY (e.event_types))) q
+              ON m.endpoint_id = q.id AND m.subscription = q.subscription
+            WHERE m.status = 'pending'
+            FOR SHARE OF m
+            """, binds).map { try $0.decode((String, String).self) }
         return try connection.query("""
             INSERT INTO webhook_messages (endpoint_id, transition_seq, subscription, next_attempt_at)
             SELECT endpoint_id, seq, subscription,
                    CASE WHEN enabled AND position = 1 AND NOT EXISTS (
-                       SELECT FROM webhook_messages m
-                       WHERE m.endpoint_id = targets.endpoint_id AND m.subscription = targets.subscription AND m.status = 'pending')
+                       SELECT FROM unnest($5::text[], $6::text[]) AS w(endpoint_id, subscription)
+                       WHERE w.endpoint_id = targets.endpoint_id AND w.subscription = targets.subscription)
                    THEN now() END
             FROM (
                 SELECT e.id AS endpoint_id, e.status = 'enabled' AS enabled, t.seq, t.subscription, t.position_in_log,
@@ -57,7 +53,7 @@ public enum WebhookMessages {
             ORDER BY position_in_log, endpoint_id
             ON CONFLICT ON CONSTRAINT webhook_messages_once DO NOTHING
             RETURNING next_attempt_at IS NOT NULL
-            """, binds).filter { try $0.decode(Bool.self, column: 0) }.count
+            """, binds + [waiting.map(\.0), waiting.map(\.1)]).filter { try $0.decode(Bool.self, column: 0) }.count
     }
 
     /// A message claimed for one attempt, with what sending it needs.
@@ -142,7 +138,6 @@ public enum WebhookMessages {
                                 on connection: isolated PostgresConnection) throws -> Int {
         guard !completions.isEmpty else { return 0 }
         let moving = completions.filter { $0.next == .delivered || $0.next == .failed }
-        try lockQueues(moving.map { ($0.message.endpoint, $0.message.subscription) }, on: connection)
         func status(_ next: Completion.Next) -> String {
             switch next {
             case .delivered: "delivered"
@@ -212,7 +207,7 @@ public enum WebhookMessages {
     }
 
     /// The oldest pending message of each queue becomes claimable now, unless its endpoint is
-    /// disabled or the queue already has a head. Callers hold the queues' locks.
+    /// disabled or the queue already has a head.
     static func promoteHeads(_ queues: [(endpoint: String, subscription: String)], on connection: isolated PostgresConnection) throws -> Int {
         guard !queues.isEmpty else { return 0 }
         return try connection.query("""
@@ -249,9 +244,9 @@ public enum WebhookMessages {
             """, [endpoint])
     }
 
-    /// A safety net for a head lost in a race the locks do not cover (an operator enabling an
-    /// endpoint while a worker adds a message to one of its queues): queues of enabled endpoints
-    /// with pending messages and no head get one. Cheap while little is pending.
+    /// A safety net for a head lost in a race the row locks do not cover (an operator enabling an
+    /// endpoint, or recovering messages, while a worker adds one to the same queue): queues of
+    /// enabled endpoints with pending messages and no head get one. Cheap while little is pending.
     public static func repairQueues(on connection: isolated PostgresConnection) throws -> Int {
         try connection.query("""
             UPDATE webhook_messages m SET next_attempt_at = now()
@@ -279,7 +274,6 @@ public enum WebhookMessages {
             JOIN transitions t ON t.seq = m.transition_seq JOIN webhook_endpoints e ON e.id = m.endpoint_id
             WHERE e.project = $1 AND m.endpoint_id = $2 AND t.event_id = $3
             """, [project, endpoint, eventID]).first.map({ try $0.decode((Int64, String).self) }) else { return false }
-        try lockQueues([(endpoint, subscription)], on: connection)
         try connection.query("""
             UPDATE webhook_messages SET status = 'pending', attempts = 0, next_attempt_at = NULL, claim = NULL WHERE seq = $1
             """, [seq])
@@ -295,7 +289,6 @@ public enum WebhookMessages {
             RETURNING subscription
             """, [endpoint, PostgresTimestamp(since)]).map { try $0.decode(String.self, column: 0) }
         let distinct = Array(Set(queues)).map { (endpoint: endpoint, subscription: $0) }
-        try lockQueues(distinct, on: connection)
         _ = try promoteHeads(distinct, on: connection)
         return queues.count
     }
