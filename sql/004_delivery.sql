@@ -1,8 +1,9 @@
 -- addon-lifecycle schema, version 4: outbound delivery (SPEC §6).
 
 -- The transition log becomes the outbox: besides `activated` and `ended` (each once per add-on), it
--- records corrections (`updated`, numbered per add-on), each entry's event id and body (the same
--- for every endpoint), and the view of the add-on it announced, which the next fold compares with.
+-- records corrections (`updated`, numbered per add-on), the view of the add-on each entry announced
+-- (which the next fold compares with), and, when an endpoint of the project will receive it, its
+-- event id and body (the same for every endpoint).
 ALTER TABLE transitions DROP CONSTRAINT transitions_once;
 ALTER TABLE transitions DROP CONSTRAINT transitions_kind_check;
 ALTER TABLE transitions
@@ -20,7 +21,8 @@ ALTER TABLE transitions
     ADD COLUMN view_addon_hash   bigint,
     ADD CONSTRAINT transitions_kind CHECK (kind IN ('activated', 'ended', 'updated')),
     ADD CONSTRAINT transitions_once UNIQUE (project, subscription_addon, kind, correction);
-CREATE UNIQUE INDEX transitions_event_idx ON transitions (event_id);
+-- Only entries some endpoint receives have an event id (and a body).
+CREATE UNIQUE INDEX transitions_event_idx ON transitions (event_id) WHERE event_id IS NOT NULL;
 
 -- The operator's HTTP endpoints, per project. `failing_since`: the first failed attempt since the
 -- last delivered one (disabled as `failing` once that is `DELIVERY_DISABLE_AFTER` old).

@@ -13,6 +13,8 @@ public struct AddonSnapshot: Sendable, Hashable, Codable {
         let coverage: Coverage?
         let price: Price
         let rawText: String
+        /// `AddonView.hash(rawText)`, taken once per snapshot: outbox views compare add-ons by it.
+        let textHash: Int64
 
         init(id: String, activationTrigger: ActivationTrigger, validity: Validity?, coverage: Coverage?, price: Price, rawText: String) {
             self.id = id
@@ -21,12 +23,15 @@ public struct AddonSnapshot: Sendable, Hashable, Codable {
             self.coverage = coverage
             self.price = price
             self.rawText = rawText
+            self.textHash = AddonView.hash(rawText)
         }
     }
 
     private var fields: Fields
 
     public var id: String { fields.id }
+    /// A stable hash of `rawText` (FNV-1a): what an outbox view records of the add-on.
+    public var textHash: Int64 { fields.textHash }
     public var activationTrigger: ActivationTrigger { fields.activationTrigger }
     /// nil: validity is tied to the subscription period.
     public var validity: Validity? { fields.validity }

@@ -34,9 +34,23 @@ public struct OutboxEntry: Sendable, Hashable {
     /// 0 for transitions; the correction's number (1, 2, …) for `updated`.
     public var correction: Int
     /// The add-on as the message describes it: at the transition's instant, or now for a correction.
-    public var state: AddonState
+    public var state: AddonState {
+        didSet { view = AddonView(state) }
+    }
+    /// What the message tells of the add-on (what the next fold compares with).
+    public private(set) var view: AddonView
 
-    public var view: AddonView { AddonView(state) }
+    public init(kind: Kind, subscriptionAddon: String, subscription: String, at: Instant, reason: EndReason?, correction: Int,
+                state: AddonState) {
+        self.kind = kind
+        self.subscriptionAddon = subscriptionAddon
+        self.subscription = subscription
+        self.at = at
+        self.reason = reason
+        self.correction = correction
+        self.state = state
+        self.view = AddonView(state)
+    }
 }
 
 /// What a receiver was told about an add-on: the fields of the SPEC §4 object. The add-on's raw
@@ -68,7 +82,7 @@ public struct AddonView: Sendable, Hashable {
     public init(_ state: AddonState) {
         self.init(status: state.status, createdAt: state.createdAt, activatedAt: state.activatedAt, endedAt: state.endedAt,
                   canceledAt: state.canceledAt, endReason: state.endReason, periodStart: state.currentPeriod?.start,
-                  periodEnd: state.currentPeriod?.end, addonHash: Self.hash(state.addon.rawText))
+                  periodEnd: state.currentPeriod?.end, addonHash: state.addon.textHash)
     }
 
     /// Whether `next` follows from this view by the passing of time alone: the status only moves
@@ -84,9 +98,11 @@ public struct AddonView: Sendable, Hashable {
 
     /// FNV-1a over the UTF-8 bytes: stable across processes and versions (it is stored).
     static func hash(_ text: String) -> Int64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-        return Int64(bitPattern: hash)
+        withContiguousBytes(text.utf8) { bytes in
+            var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+            for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+            return Int64(bitPattern: hash)
+        }
     }
 }
 

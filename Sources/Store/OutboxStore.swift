@@ -40,15 +40,23 @@ public enum OutboxStore {
                          periodStart: try instant(11), periodEnd: try instant(12), addonHash: try row.decode(Int64?.self, column: 13) ?? 0)
     }
 
-    /// Appends `entries` (in order) to the log, each once, with its event id and body, and creates a
-    /// message for every endpoint of the project whose event types match (enabled or disabled).
+    /// Appends `entries` (in order) to the log, each once, with its event id and its view, and
+    /// creates a message for every endpoint of the project whose event types match (enabled or
+    /// disabled), with the body it will carry. A project without endpoints costs one lookup: its
+    /// entries get no body (an endpoint receives only what is recorded after it was created).
     /// Returns the entries written and how many messages are claimable now.
     static func record(_ entries: [(project: String, entry: OutboxEntry)],
                        on connection: isolated PostgresConnection) throws -> (recorded: [OutboxEntry], deliverable: Int) {
         guard !entries.isEmpty else { return ([], 0) }
-        let ids = entries.map { Self.eventID(project: $0.project, entry: $0.entry) }
-        let payloads = zip(ids, entries).map { id, item in
-            OutboundEvent.body(id: id, type: item.entry.kind.eventType, time: item.entry.at, project: item.project, state: item.entry.state)
+        let endpoints = try WebhookMessages.endpointTypes(projects: Array(Set(entries.map(\.project))), on: connection)
+        // An event id and a body only for what some endpoint will receive.
+        let ids: [String?] = entries.map { item in
+            let type = item.entry.kind.eventType
+            guard endpoints[item.project]?.contains(where: { $0?.contains(type) ?? true }) == true else { return nil }
+            return Self.eventID(project: item.project, entry: item.entry)
+        }
+        let payloads: [String?] = zip(ids, entries).map { id, item in
+            id.map { OutboundEvent.body(id: $0, type: item.entry.kind.eventType, time: item.entry.at, project: item.project, state: item.entry.state) }
         }
         let views = entries.map(\.entry.view)
         func timestamps(_ values: [Instant?]) -> [PostgresTimestamp?] { values.map { $0.map(PostgresTimestamp.init) } }
@@ -61,7 +69,7 @@ public enum OutboxStore {
                 $7::int4[], $8::text[], $9::text[], $10::text[], $11::timestamptz[], $12::timestamptz[], $13::timestamptz[],
                 $14::timestamptz[], $15::text[], $16::timestamptz[], $17::timestamptz[], $18::int8[])
             ON CONFLICT ON CONSTRAINT transitions_once DO NOTHING
-            RETURNING seq, project, subscription, kind, event_id
+            RETURNING seq, project, subscription, kind, subscription_addon, correction
             """, [
                 entries.map(\.project), entries.map(\.entry.subscriptionAddon), entries.map(\.entry.subscription),
                 entries.map(\.entry.kind.rawValue), entries.map { PostgresTimestamp($0.entry.at) }, entries.map(\.entry.reason?.rawValue),
@@ -70,24 +78,39 @@ public enum OutboxStore {
                 timestamps(views.map(\.endedAt)), timestamps(views.map(\.canceledAt)), views.map(\.endReason?.rawValue),
                 timestamps(views.map(\.periodStart)), timestamps(views.map(\.periodEnd)), views.map(\.addonHash),
             ])
+        // Each entry is written once: all of them, but for a race with another worker's write.
         var written: [(seq: Int64, project: String, subscription: String, type: String)] = []
-        var recordedIDs = Set<String>()
+        var keys = Set<String>()
         for row in rows {
-            let (seq, project, subscription, kind, id) = try row.decode((Int64, String, String, String, String).self)
-            written.append((seq, project, subscription, OutboxEntry.Kind(rawValue: kind)?.eventType ?? kind))
-            recordedIDs.insert(id)
+            let (seq, project, subscription, kind, sad, correction) = try row.decode((Int64, String, String, String, String, Int).self)
+            if !endpoints.isEmpty { written.append((seq, project, subscription, OutboxEntry.Kind(rawValue: kind)?.eventType ?? kind)) }
+            if rows.count < entries.count { keys.insert(Self.key(project: project, sad: sad, kind: kind, correction: correction)) }
         }
-        let recorded = zip(ids, entries).filter { recordedIDs.contains($0.0) }.map(\.1.entry)
+        let recorded = rows.count == entries.count ? entries.map(\.entry) : entries.filter {
+            keys.contains(Self.key(project: $0.project, sad: $0.entry.subscriptionAddon, kind: $0.entry.kind.rawValue, correction: $0.entry.correction))
+        }.map(\.entry)
+        guard !endpoints.isEmpty else { return (recorded, 0) }
         // RETURNING gives no order; messages are queued in the log's order.
         written.sort { $0.seq < $1.seq }
         let deliverable = try WebhookMessages.create(for: written, on: connection)
         return (recorded, deliverable)
     }
 
+    private static func key(project: String, sad: String, kind: String, correction: Int) -> String {
+        "\(project)\u{1F}\(sad)\u{1F}\(kind)\u{1F}\(correction)"
+    }
+
     /// The same entry always gets the same id: project, add-on, kind and correction number.
     static func eventID(project: String, entry: OutboxEntry) -> String {
         let text = [project, entry.subscriptionAddon, entry.kind.rawValue, String(entry.correction)].joined(separator: "\u{1F}")
         let digest = SHA256.hash(data: Array(text.utf8))
-        return "evt_" + digest.prefix(16).map { String(format: "%02x", $0) }.joined()
+        let hex = Array("0123456789abcdef".utf8)
+        var id = Array("evt_".utf8)
+        id.reserveCapacity(36)
+        for byte in digest.prefix(16) {
+            id.append(hex[Int(byte >> 4)])
+            id.append(hex[Int(byte & 0x0F)])
+        }
+        return String(decoding: id, as: UTF8.self)
     }
 }

@@ -21,6 +21,19 @@ public enum WebhookMessages {
     /// The channel deliverers LISTEN on; a NOTIFY is a hint that a message became claimable.
     public static let channel = "addon_lifecycle_delivery"
 
+    /// The event types of each endpoint of these projects (nil: every type), by project; empty
+    /// when none has an endpoint.
+    static func endpointTypes(projects: [String], on connection: isolated PostgresConnection) throws -> [String: [[String]?]] {
+        var types: [String: [[String]?]] = [:]
+        for row in try connection.query("""
+            SELECT project, array_to_json(event_types)::text FROM webhook_endpoints WHERE project = ANY($1)
+            """, [projects]) {
+            let (project, json) = try row.decode((String, String?).self)
+            types[project, default: []].append(try json.map { try JSONValue(parsing: $0).arrayValue?.compactMap(\.stringValue) ?? [] })
+        }
+        return types
+    }
+
     /// Messages for outbox entries just written (in log order), one per endpoint of their project
     /// whose event types match; returns how many are claimable now.
     static func create(for entries: [(seq: Int64, project: String, subscription: String, type: String)],

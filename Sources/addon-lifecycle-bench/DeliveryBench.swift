@@ -131,6 +131,16 @@ struct DeliveryBench: AsyncParsableCommand {
                 """).map { try $0.decode((String, Double).self) })
         }
         let latencies = receipts.compactMap { receipt in recorded[receipt.id].map { (receipt.at - $0) * 1_000 } }.sorted()
+        // Where the time goes: from the transition's write to the start of its first attempt (the
+        // worker's commit, the wake-up, the claim), and from there to the receipt (the request).
+        let attempts = try await pool.withConnection { connection in
+            try connection.query("""
+                SELECT extract(epoch FROM m.delivered_at - t.recorded_at)::float8 * 1000 FROM webhook_messages m
+                JOIN transitions t ON t.seq = m.transition_seq WHERE t.project = 'bench' AND m.delivered_at IS NOT NULL
+                """).map { try $0.decode(Double.self, column: 0) }.sorted()
+        }
+        print(String(format: "write to attempt start: p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+                     attempts.percentile(0.5), attempts.percentile(0.99), attempts.last ?? 0))
         print(String(format: "deliver: %d transitions offered at %.0f/s over %.0f s; %d received", offered, rate, seconds, receipts.count))
         print(String(format: "commit to receipt: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms",
                      latencies.percentile(0.5), latencies.percentile(0.9), latencies.percentile(0.99), latencies.last ?? 0))

@@ -57,6 +57,7 @@ struct WorkerBench: AsyncParsableCommand {
         print("stored \(stored) events for \(subscriptions) subscriptions in \((ContinuousClock.now - loadStart).seconds) s")
 
         let start = ContinuousClock.now
+        let machineBefore = CPUTime.machine()
         let children = try await startWorkers(executable: executable, url: url)
         defer { children.forEach { $0.signal(SIGTERM) } }
         while true {
@@ -65,9 +66,13 @@ struct WorkerBench: AsyncParsableCommand {
             try await Task.sleep(for: .milliseconds(100))
         }
         let elapsed = (ContinuousClock.now - start).seconds
+        let workCPU = children.map { CPUTime.process($0.pid) }.reduce(0, +)
+        let machineCPU = CPUTime.machine() - machineBefore
         let transitions = try await pool.withConnection { try $0.query("SELECT count(*) FROM transitions")[0].decode(Int.self, column: 0) }
         print(String(format: "workers: %d processes × %d actors processed %d events in %.2f s: %.0f events/s (%d transitions recorded)",
                      processes, workers, stored, elapsed, Double(stored) / elapsed, transitions))
+        print(String(format: "CPU per event: work processes %.1f µs, PostgreSQL and the rest %.1f µs",
+                     workCPU / Double(stored) * 1e6, (machineCPU - workCPU) / Double(stored) * 1e6))
     }
 
     /// Offers `rate` events/s (each add-on's attach, pay and latch committed together, as ingest
