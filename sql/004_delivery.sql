@@ -69,9 +69,12 @@ CREATE TABLE webhook_messages (
 ) WITH (fillfactor = 80);
 CREATE INDEX webhook_messages_due_idx ON webhook_messages (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
 CREATE INDEX webhook_messages_queue_idx ON webhook_messages (endpoint_id, subscription, seq) WHERE status = 'pending';
-CREATE INDEX webhook_messages_endpoint_idx ON webhook_messages (endpoint_id, seq);
+-- An endpoint's messages are listed by `transition_seq` through `webhook_messages_once`: every
+-- index here costs two entries per delivery (the claim and the outcome each write a new row
+-- version), so there is no index on (endpoint_id, seq).
 
--- Every attempt, for the operator (the message keeps the last one too).
+-- Every attempt that did not deliver, for the operator (the message keeps its last attempt, so a
+-- delivered message's successful attempt is there).
 CREATE TABLE webhook_attempts (
     seq             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     message_seq     bigint NOT NULL,

@@ -101,7 +101,7 @@ struct EndpointRoutes<Context: RequestContext> {
             }) else {
                 throw APIError.notFound("webhookMessage")
             }
-            try? await pool.withConnection { try $0.query("SELECT pg_notify($1, '')", [WebhookMessages.channel]) }
+            _ = try? await pool.withConnection { try $0.query("SELECT pg_notify($1, '')", [WebhookMessages.channel]) }
             context.logger.notice("webhook message resent by operator", metadata: ["endpoint": "\(endpoint.id)", "event": "\(eventID)"])
             return Response.json(["object": "webhookResend", "endpoint": .string(endpoint.id), "id": .string(eventID)], status: .accepted)
         }
@@ -111,7 +111,7 @@ struct EndpointRoutes<Context: RequestContext> {
             guard let text = try body.string("since") else { throw JSONBody.invalid("since", "is required.") }
             guard let since = Instant(rfc3339: text) else { throw JSONBody.invalid("since", "must be an RFC 3339 instant.") }
             let count = try await pool.write(logger: context.logger) { try WebhookMessages.recover(endpoint: endpoint.id, since: since, on: $0) }
-            try? await pool.withConnection { try $0.query("SELECT pg_notify($1, '')", [WebhookMessages.channel]) }
+            _ = try? await pool.withConnection { try $0.query("SELECT pg_notify($1, '')", [WebhookMessages.channel]) }
             context.logger.notice("failed webhook messages recovered by operator", metadata: ["endpoint": "\(endpoint.id)", "messages": "\(count)"])
             return Response.json(["object": "webhookRecovery", "endpoint": .string(endpoint.id), "since": .string(since.rfc3339),
                                   "messages": .int(count)], status: .accepted)

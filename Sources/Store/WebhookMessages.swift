@@ -177,14 +177,18 @@ public enum WebhookMessages {
                 completions.map { $0.statusCode.map(Int32.init) }, completions.map { Int32(clamping: $0.durationMs) },
                 completions.map(\.error), completions.map(\.responseBody),
             ]).map { try $0.decode(Int64.self, column: 0) }
-        try connection.query("""
-            INSERT INTO webhook_attempts (message_seq, attempted_at, status_code, duration_ms, error, response_body)
-            SELECT * FROM unnest($1::int8[], $2::timestamptz[], $3::int4[], $4::int4[], $5::text[], $6::text[])
-            """, [
-                completions.map(\.message.seq), completions.map { PostgresTimestamp($0.attemptedAt) },
-                completions.map { $0.statusCode.map(Int32.init) }, completions.map { Int32(clamping: $0.durationMs) },
-                completions.map(\.error), completions.map(\.responseBody),
-            ])
+        // A delivered message keeps its successful attempt as its last one; only the others are logged.
+        let unsuccessful = completions.filter { $0.next != .delivered }
+        if !unsuccessful.isEmpty {
+            try connection.query("""
+                INSERT INTO webhook_attempts (message_seq, attempted_at, status_code, duration_ms, error, response_body)
+                SELECT * FROM unnest($1::int8[], $2::timestamptz[], $3::int4[], $4::int4[], $5::text[], $6::text[])
+                """, [
+                    unsuccessful.map(\.message.seq), unsuccessful.map { PostgresTimestamp($0.attemptedAt) },
+                    unsuccessful.map { $0.statusCode.map(Int32.init) }, unsuccessful.map { Int32(clamping: $0.durationMs) },
+                    unsuccessful.map(\.error), unsuccessful.map(\.responseBody),
+                ])
+        }
         let appliedSet = Set(applied)
         let moved = moving.filter { appliedSet.contains($0.message.seq) }
         var promoted = try promoteHeads(moved.map { ($0.message.endpoint, $0.message.subscription) }, on: connection)
@@ -319,7 +323,7 @@ public enum WebhookMessages {
     }
 
     static let messagesView = """
-        (SELECT t.event_id AS id, m.seq, m.endpoint_id, m.status, t.kind, t.subscription, t.subscription_addon, m.attempts,
+        (SELECT t.event_id AS id, m.transition_seq AS seq, m.endpoint_id, m.status, t.kind, t.subscription, t.subscription_addon, m.attempts,
                 m.next_attempt_at, m.delivered_at, m.last_attempt_at, m.last_status_code, m.last_duration_ms, m.last_error,
                 m.last_response_body
          FROM webhook_messages m JOIN transitions t ON t.seq = m.transition_seq) messages

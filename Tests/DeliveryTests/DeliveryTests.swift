@@ -206,6 +206,13 @@ struct DeliveryTests {
             #expect(recovered.status == .accepted && recovered.json?["messages"] == 2)
             #expect(try await harness.wait { try await harness.messages(endpoint.id).map(\.status) == ["delivered", "delivered"] })
             let first = try #require(try await harness.messages(endpoint.id).first?.id)
+            // The API lists them newest first, a page at a time.
+            let path = "/projects/gigs/webhookEndpoints/\(endpoint.id)/messages"
+            let newest = try await harness.request("\(path)?limit=1&status=delivered").json
+            let last = try #require(newest?["items"]?.arrayValue?.first?["id"]?.stringValue)
+            let older = try await harness.request("\(path)?limit=1&after=\(last)").json
+            #expect(newest?["moreItemsAfter"] == .string(last) && older?["moreItemsAfter"] == .null)
+            #expect(older?["items"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == [first] && last != first)
             let count = receiver.received.count
             let resent = try await harness.request("/projects/gigs/webhookEndpoints/\(endpoint.id)/messages/\(first)/resend", method: .post)
             #expect(resent.status == .accepted)
@@ -275,8 +282,15 @@ struct DeliveryTests {
         }
         let redirect = try #require(attempts.first { $0.0 == "sad_redirect" && $0.1 == endpoint.id })
         #expect(redirect.2 == 302 && redirect.3?.contains("redirect") == true)
-        let huge = try #require(attempts.first { $0.0 == "sad_huge" && $0.1 == endpoint.id })
-        #expect(huge.2 == 200 && huge.4 == 4_096, "10 MB answered: 4 KiB kept")
+        #expect(!attempts.contains { $0.0 == "sad_huge" && $0.1 == endpoint.id }, "a delivered message keeps its attempt on itself only")
+        let huge = try await harness.pool.withConnection { connection in
+            try connection.query("""
+                SELECT m.status, m.last_status_code, length(m.last_response_body)
+                FROM webhook_messages m JOIN transitions t ON t.seq = m.transition_seq
+                WHERE t.subscription_addon = 'sad_huge' AND m.endpoint_id = $1
+                """, [endpoint.id]).map { try $0.decode((String, Int?, Int?).self) }
+        }
+        #expect(huge.count == 1 && huge.allSatisfy { $0 == ("delivered", 200, 4_096) }, "10 MB answered: 4 KiB kept, \(huge)")
         #expect(attempts.filter { $0.1 == reset.id }.allSatisfy { $0.2 == nil && $0.3 != nil }, "a reset is a failed attempt")
         #expect(try await harness.messages(endpoint.id).map(\.status).sorted() == ["delivered", "failed"])
     }
