@@ -87,8 +87,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
-        // The worker actors: claim due subscriptions, fold, write state, transitions and timers.
-        // The read and operator API, health, metrics and the OpenAPI document (SPEC §4).
+        // The read and operator API (SPEC §4, §6 endpoints), health, metrics and the OpenAPI document.
         .target(
             name: "API",
             dependencies: [
@@ -107,6 +106,7 @@ let package = Package(
             ],
             resources: [.embedInCode("openapi.yaml")]
         ),
+        // The worker actors: claim due subscriptions, fold, write state, outbox entries and timers.
         .target(
             name: "Worker",
             dependencies: [
