@@ -93,6 +93,7 @@ let package = Package(
             dependencies: [
                 "Ingest",
                 "Delivery",
+                "Replay",
                 "StandardWebhooks",
                 "Lifecycle",
                 "EventFormat",
@@ -193,7 +194,7 @@ let package = Package(
         .testTarget(
             name: "APITests",
             dependencies: [
-                "API", "Ingest", "Store", "Postgres", "Lifecycle", "EventFormat", "TestSupport", "StandardWebhooks",
+                "API", "Ingest", "Store", "Postgres", "Lifecycle", "EventFormat", "TestSupport", "StandardWebhooks", "Processes", "LifecycleFixtures",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]

@@ -41,6 +41,7 @@ public enum HTTPApplication {
             let api = router.group().add(middleware: BearerAuth(token: apiToken))
             AddonRoutes(pool: pool).register(on: api)
             EventRoutes(pool: pool).register(on: api)
+            SubscriptionRoutes(pool: pool).register(on: api)
             EndpointRoutes(pool: pool, allowPrivateDestinations: allowPrivateDestinations).register(on: api)
             OpenAPIDocument.register(on: api)
         }

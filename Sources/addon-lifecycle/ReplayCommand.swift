@@ -20,7 +20,9 @@ struct ReplayCommand: AsyncParsableCommand {
             only the facts known by then. --trace prints each event with what it changed and the transitions
             it caused, and timers as they fall due. --check instead compares the state of every subscription
             in the log with the database (DATABASE_URL) as of the database's current time, prints each
-            difference and exits 1 if there is any.
+            difference and exits 1 if there is any. --allowances COUNTRY instead prints, per subscription, the
+            add-ons active as of --as-of that cover COUNTRY in the order usage consumes them (SPEC §7), as
+            GET /projects/{p}/subscriptions/{s}/allowances?country=COUNTRY&at=T answers.
             Exit status: 0 fine, 1 differences (--check), 2 bad input (an invalid line stops the replay
             unless --skip-invalid).
             """)
@@ -35,6 +37,7 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: "text or json (one JSON document per line).") var format: Format = .text
     @Flag(help: "Compare with the state stored in the database; exit 1 on any difference.") var check = false
     @Flag(name: .customLong("skip-invalid"), help: "Report invalid lines and go on instead of stopping.") var skipInvalid = false
+    @Option(help: "Print the active add-ons covering this country (ISO 3166-1 alpha-2) in consumption order.") var allowances: String?
 
     func validate() throws {
         if let asOf, Instant(rfc3339: asOf) == nil {
@@ -42,6 +45,12 @@ struct ReplayCommand: AsyncParsableCommand {
         }
         if check && (asOf != nil || trace) {
             throw ValidationError("--check compares at the database's current time; drop --as-of and --trace")
+        }
+        if let allowances, !CountryCodes.isAccepted(allowances) {
+            throw ValidationError("--allowances '\(allowances)' is not an ISO 3166-1 alpha-2 country code in uppercase (e.g. JP)")
+        }
+        if allowances != nil && (check || trace) {
+            throw ValidationError("--allowances prints the consumption order; drop --check and --trace")
         }
     }
 
@@ -64,6 +73,10 @@ struct ReplayCommand: AsyncParsableCommand {
         var output = ReplayOutput(format: format)
         if trace {
             for entry in log.trace(asOf: asOf, subscription: subscription) { output.write(entry) }
+        } else if let country = allowances {
+            for (key, addons) in log.states(now: asOf, knownBy: asOf, subscription: subscription) {
+                for allowance in Lifecycle.allowances(addons, country: country) { output.write(allowance, key: key) }
+            }
         } else {
             for (key, addons) in log.states(now: asOf, knownBy: asOf, subscription: subscription) {
                 for addon in addons { output.write(addon, project: key.project) }

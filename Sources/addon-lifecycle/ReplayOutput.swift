@@ -32,6 +32,18 @@ struct ReplayOutput {
         }
     }
 
+    mutating func write(_ allowance: Allowance, key: ReplayLog.Key) {
+        switch format {
+        case .json:
+            guard case .object(let members) = allowance.json else { return }
+            let scope = [JSONMember("project", .string(key.project)), JSONMember("subscription", .string(key.subscription))]
+            line(JSONValue.object(scope + members).jsonString)
+        case .text:
+            let expires = allowance.expiresAt.map { "  expires \($0.rfc3339)" } ?? "  expiry unknown"
+            line("\(key.project)/\(key.subscription) \(allowance.priority) \(allowance.scope.rawValue) \(allowance.addon.id) \(allowance.addon.addon.id)\(expires)")
+        }
+    }
+
     mutating func write(_ entry: TraceEntry) {
         switch format {
         case .json:

@@ -15,11 +15,13 @@ import Testing
 /// directly so each test controls exactly what the API has to show.
 struct APIHarness {
     static let token = "tok_test_7f3a"
+    let configuration: PostgresConfiguration
     let pool: PostgresPool
     let app: Application<RouterResponder<BasicRequestContext>>
 
     init(_ label: String, migrate: Bool = true, apiToken: String? = APIHarness.token) async throws {
-        pool = try await TestDatabase.pool(label, size: 3)
+        configuration = try await TestDatabase.create(label)
+        pool = PostgresPool(configuration: configuration, size: 3, logger: TestDatabase.logger)
         if migrate { try await Migrator(logger: TestDatabase.logger).migrate(pool) }
         let router = HTTPApplication.router(pool: pool, committer: GroupCommitter(pool: pool, logger: TestDatabase.logger),
                                             verifier: nil, apiToken: apiToken)

@@ -43,6 +43,15 @@ public enum Fixture {
         "price": ["amount": 499, "currency": "USD"],
     ]
 
+    /// The guide's "5GB Worldwide": no coverage of its own (the plan's), so the lowest priority.
+    public static let worldwide5GB: JSONValue = [
+        "object": "addon", "id": "add_worldwide_5gb", "name": "5GB Worldwide", "type": "topUp",
+        "activationTrigger": "creation", "coverage": nil,
+        "validity": ["unit": "day", "value": 7],
+        "allowances": ["dataBytes": 5_000_000_000, "voiceSeconds": nil, "smsMessages": nil],
+        "price": ["amount": 1999, "currency": "USD"],
+    ]
+
     /// A free top-up that activates on creation (no invoice needed).
     public static let freeTopUp: JSONValue = addon(id: "add_free_1gb", trigger: "creation", validity: ["unit": "day", "value": 3], price: 0)
 
