@@ -69,6 +69,9 @@ CREATE TABLE webhook_messages (
 ) WITH (fillfactor = 80);
 CREATE INDEX webhook_messages_due_idx ON webhook_messages (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
 CREATE INDEX webhook_messages_queue_idx ON webhook_messages (endpoint_id, subscription, seq) WHERE status = 'pending';
+-- `GET …/messages?status=failed` without walking every delivered message; failing is rare, so
+-- this costs nothing while deliveries succeed.
+CREATE INDEX webhook_messages_failed_idx ON webhook_messages (endpoint_id, transition_seq) WHERE status = 'failed';
 -- An endpoint's messages are listed by `transition_seq` through `webhook_messages_once`: every
 -- index here costs two entries per delivery (the claim and the outcome each write a new row
 -- version), so there is no index on (endpoint_id, seq).

@@ -53,11 +53,16 @@ struct SubscriptionRoutes<Context: RequestContext> {
 
     /// The subscription's add-ons folded from the facts known by `asOf`, evaluated at `asOf`.
     private func states(project: String, subscription: String, asOf: Instant, context: Context) async throws -> [AddonState] {
-        guard let bodies = try await pool.read(logger: context.logger, {
-            try SubscriptionQueries.eventBodies(project: project, subscription: subscription, on: $0)
-        }) else {
-            throw APIError.notFound("subscription")
+        let read = try await pool.read(logger: context.logger) { connection in
+            do {
+                return try SubscriptionQueries.eventBodies(project: project, subscription: subscription, on: connection)
+            } catch is SubscriptionQueries.TooManyEvents {
+                throw APIError(status: .unprocessableContent, type: "invalid", code: "tooManyEvents",
+                               message: "subscription: more than \(SubscriptionQueries.maximumEvents) events, too many to fold on line.",
+                               hint: "Use addon-lifecycle export --subscription \(subscription) | addon-lifecycle replay - --as-of T.")
+            }
         }
+        guard let bodies = read else { throw APIError.notFound("subscription") }
         return ReplayLog.states(ofBodies: bodies, project: project, subscription: subscription, asOf: asOf)
     }
 

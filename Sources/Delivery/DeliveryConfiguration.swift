@@ -19,6 +19,9 @@ public struct DeliveryConfiguration: Sendable {
     public var allowPrivateDestinations = false
     /// Attempts in flight at once in this process.
     public var concurrency = 256
+    /// Attempts in flight at once in this process to one endpoint: an endpoint that hangs holds
+    /// at most this many slots, and the others keep being served.
+    public var concurrencyPerEndpoint: Int { max(1, concurrency / 2) }
     /// Messages claimed per round trip.
     public var claimBatch = 200
     /// How long a claimed message is this process's: past it (the process died), another claims it.

@@ -29,11 +29,20 @@ public final class DeliveryService: Service, Sendable {
     private let attemptsByOutcome = Mutex<[String: Counter]>([:])
     private let duration = Timer(label: "addon_delivery_duration_seconds", preferredDisplayUnit: .seconds)
 
+    /// One claim of one message: a message claimed again (its lease ran out while its first attempt
+    /// was still going, e.g. stuck in DNS) is a second attempt, tracked on its own.
+    private struct AttemptKey: Hashable {
+        var seq: Int64
+        var claim: Int64
+    }
+
     private struct State {
         var stopping = false
-        /// Attempts in flight, by message, with the instant past which they are cancelled.
-        var attempts: [Int64: (task: Task<Void, Never>, deadline: ContinuousClock.Instant)] = [:]
+        /// Attempts in flight with the instant past which they are cancelled.
+        var attempts: [AttemptKey: (task: Task<Void, Never>, deadline: ContinuousClock.Instant)] = [:]
         var inFlight: Int { attempts.count }
+        /// Attempts in flight per endpoint.
+        var perEndpoint: [String: Int] = [:]
         var completions: [WebhookMessages.Completion] = []
     }
 
@@ -96,21 +105,36 @@ public final class DeliveryService: Service, Sendable {
                 continue
             }
             do {
+                let perEndpoint = configuration.concurrencyPerEndpoint
+                let busy = state.withLock { $0.perEndpoint.filter { $0.value >= perEndpoint }.map(\.key) }
                 let claimed = try await pool.withConnection { [configuration] connection in
-                    try WebhookMessages.claim(limit: min(room, configuration.claimBatch), lease: configuration.lease, on: connection)
+                    try WebhookMessages.claim(limit: min(room, configuration.claimBatch), lease: configuration.lease, skipping: busy,
+                                              on: connection)
                 }
                 failures = 0
                 guard !claimed.isEmpty else {
                     let (next, now) = try await pool.withConnection { try WebhookMessages.nextDue(on: $0) }
-                    await claimBell.wait(timeout: sleep(until: next, now: now))
+                    // With every due message's endpoint busy, wait for an attempt to end.
+                    await claimBell.wait(timeout: busy.isEmpty ? sleep(until: next, now: now) : .milliseconds(100))
                     continue
                 }
                 let deadline = ContinuousClock.now + configuration.requestTimeout
-                state.withLock { state in
-                    // Registered before it can finish: the task's `finish` waits for this lock.
+                let excess = state.withLock { state -> [WebhookMessages.Claimed] in
+                    var excess: [WebhookMessages.Claimed] = []
+                    // Registered before it can finish: the task's `send` waits for this lock.
                     for message in claimed {
-                        state.attempts[message.seq] = (Task { await self.send(message) }, deadline)
+                        guard state.perEndpoint[message.endpoint, default: 0] < perEndpoint else {
+                            excess.append(message)
+                            continue
+                        }
+                        state.perEndpoint[message.endpoint, default: 0] += 1
+                        state.attempts[AttemptKey(seq: message.seq, claim: message.claim)] = (Task { await self.send(message) }, deadline)
                     }
+                    return excess
+                }
+                // One batch held more of one endpoint's messages than its share: they go back.
+                if !excess.isEmpty {
+                    try await pool.withTransaction { try WebhookMessages.release(excess, on: $0) }
                 }
             } catch {
                 failures += 1
@@ -126,7 +150,9 @@ public final class DeliveryService: Service, Sendable {
         let completion = await sender.attempt(message)
         count(completion)
         let inFlight = state.withLock {
-            $0.attempts[message.seq] = nil
+            $0.attempts[AttemptKey(seq: message.seq, claim: message.claim)] = nil
+            $0.perEndpoint[message.endpoint, default: 1] -= 1
+            if $0.perEndpoint[message.endpoint] == 0 { $0.perEndpoint[message.endpoint] = nil }
             $0.completions.append(completion)
             return $0.inFlight
         }
@@ -161,9 +187,7 @@ public final class DeliveryService: Service, Sendable {
                 continue
             }
             do {
-                let promoted = try await pool.withTransaction { [configuration] connection in
-                    try WebhookMessages.complete(batch, disableAfter: configuration.disableAfter, on: connection)
-                }
+                let promoted = try await record(batch)
                 failures = 0
                 if promoted > 0 { claimBell.ring() }
             } catch {
@@ -174,6 +198,32 @@ public final class DeliveryService: Service, Sendable {
                 state.withLock { $0.completions.insert(contentsOf: batch, at: 0) }
                 await recordBell.wait(timeout: .milliseconds(min(5_000, 100 << min(failures, 6))))
             }
+        }
+    }
+
+    /// Records `batch` in one transaction. If the database refuses what one of them holds (a data
+    /// error, SQLSTATE 22 or 23), halves are recorded apart until that one is alone; it is then
+    /// recorded without its error text and answer, or left to its lease. One odd answer must never
+    /// keep every other attempt from being recorded.
+    private func record(_ batch: [WebhookMessages.Completion]) async throws -> Int {
+        do {
+            return try await pool.withTransaction { [configuration] connection in
+                try WebhookMessages.complete(batch, disableAfter: configuration.disableAfter, on: connection)
+            }
+        } catch let error as PostgresError where error.isDataError {
+            guard batch.count > 1 else {
+                var bare = batch[0]
+                guard bare.error != nil || bare.responseBody != nil else {
+                    logger.error("delivery: an attempt could not be recorded; its message goes out again after its lease",
+                                 metadata: ["event": "\(bare.message.eventID)", "error": "\(error)"])
+                    return 0
+                }
+                bare.error = bare.error.map { _ in "(not storable)" }
+                bare.responseBody = nil
+                return try await record([bare])
+            }
+            let middle = batch.count / 2
+            return try await record(Array(batch[..<middle])) + record(Array(batch[middle...]))
         }
     }
 

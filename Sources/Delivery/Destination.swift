@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import NIOCore
 
 /// Where messages may go (SPEC §6 "Destinations"). By default only `https`, and only to hosts whose
@@ -12,8 +13,8 @@ public enum Destination {
     }
 
     /// What an endpoint URL may look like (the OpenAPI document's `EndpointURL` has the same
-    /// pattern): http(s), a host name or IP literal, a port, a path and a query of URL characters.
-    public static let urlPattern = #"^[Hh][Tt][Tt][Pp][Ss]?://([A-Za-z0-9][A-Za-z0-9.-]*|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?(/[A-Za-z0-9._~!$&()*+,;=:@/-]*)?(\?[A-Za-z0-9._~!$&()*+,;=:@/?-]*)?$"#
+    /// pattern): http(s), a host name or IP literal, a port, a path and a query of URL characters and percent-escapes.
+    public static let urlPattern = #"^[Hh][Tt][Tt][Pp][Ss]?://([A-Za-z0-9][A-Za-z0-9.-]*|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?(/([A-Za-z0-9._~!$&()*+,;=:@/-]|%[0-9A-Fa-f]{2})*)?(\?([A-Za-z0-9._~!$&()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*)?$"#
 
     /// Built per check (a `Regex` is not `Sendable`); checks are rare (an endpoint saved, a cache miss).
     private static var urlRegex: Regex<AnyRegexOutput> { try! Regex(urlPattern) }
@@ -83,33 +84,55 @@ public enum Destination {
     /// Every address `host` resolves to (an IP literal is itself), on a thread of its own:
     /// `getaddrinfo` blocks.
     static func resolve(_ host: String) async -> [SocketAddress] {
-        await withCheckedContinuation { continuation in
-            Thread {
-                var hints = addrinfo()
-                hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-                var result: UnsafeMutablePointer<addrinfo>?
-                guard getaddrinfo(host, nil, &hints, &result) == 0, let first = result else {
-                    continuation.resume(returning: [])
-                    return
-                }
-                defer { freeaddrinfo(first) }
-                var addresses: [SocketAddress] = []
-                var current: UnsafeMutablePointer<addrinfo>? = first
-                while let info = current {
-                    if let address = info.pointee.ai_addr {
-                        switch Int32(info.pointee.ai_family) {
-                        case AF_INET:
-                            address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { addresses.append(SocketAddress($0.pointee, host: host)) }
-                        case AF_INET6:
-                            address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { addresses.append(SocketAddress($0.pointee, host: host)) }
-                        default:
-                            break
-                        }
-                    }
-                    current = info.pointee.ai_next
-                }
-                continuation.resume(returning: addresses)
-            }.start()
+        // `getaddrinfo` cannot be interrupted: a cancelled lookup (the attempt's deadline) answers
+        // nothing at once and its thread finishes on its own.
+        let pending = PendingLookup()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                pending.set(continuation)
+                if Task.isCancelled { pending.finish([]) }
+                Thread { pending.finish(lookUp(host)) }.start()
+            }
+        } onCancel: {
+            pending.finish([])
         }
+    }
+
+    /// The continuation of a lookup, resumed once: by the lookup or by cancellation.
+    private final class PendingLookup: Sendable {
+        private let continuation = Mutex<CheckedContinuation<[SocketAddress], Never>?>(nil)
+
+        func set(_ continuation: CheckedContinuation<[SocketAddress], Never>) {
+            self.continuation.withLock { $0 = continuation }
+        }
+
+        func finish(_ addresses: [SocketAddress]) {
+            continuation.withLock { $0.take() }?.resume(returning: addresses)
+        }
+    }
+
+    /// Every address of `host`, blocking.
+    private static func lookUp(_ host: String) -> [SocketAddress] {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var result: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, nil, &hints, &result) == 0, let first = result else { return [] }
+        defer { freeaddrinfo(first) }
+        var addresses: [SocketAddress] = []
+        var current: UnsafeMutablePointer<addrinfo>? = first
+        while let info = current {
+            if let address = info.pointee.ai_addr {
+                switch Int32(info.pointee.ai_family) {
+                case AF_INET:
+                    address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { addresses.append(SocketAddress($0.pointee, host: host)) }
+                case AF_INET6:
+                    address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { addresses.append(SocketAddress($0.pointee, host: host)) }
+                default:
+                    break
+                }
+            }
+            current = info.pointee.ai_next
+        }
+        return addresses
     }
 }

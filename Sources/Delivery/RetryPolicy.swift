@@ -12,18 +12,20 @@ public struct RetryPolicy: Sendable {
         self.configuration = configuration
     }
 
-    /// `attempts`: the attempts made, this one included. `jitter`: a factor in 1 ± jitter.
-    public func next(statusCode: Int?, retryAfter: Duration?, attempts: Int, at now: Date,
-                     jitter: Double = 1) -> WebhookMessages.Completion.Next {
+    /// `attempts`: the attempts made, this one included. `jitter`: a factor in 1 ± jitter. A retry
+    /// is a delay, not an instant: the database adds it to its own clock, which due times are
+    /// compared with (a delivering host's clock may be off).
+    public func next(statusCode: Int?, retryAfter: Duration?, attempts: Int, jitter: Double = 1) -> WebhookMessages.Completion.Next {
         if let statusCode, (200..<300).contains(statusCode) { return .delivered }
         if statusCode == 410 { return .gone }
         let schedule = configuration.retrySchedule
         guard attempts <= schedule.count else { return .failed }
         var delay = schedule[attempts - 1].seconds * jitter
         if let retryAfter, statusCode == 429 || statusCode == 503 {
-            delay = min(max(delay, retryAfter.seconds), configuration.maximumRetryAfter.seconds)
+            // The receiver's wish is capped, never the schedule.
+            delay = max(delay, min(retryAfter.seconds, configuration.maximumRetryAfter.seconds))
         }
-        return .retry(at: now.addingTimeInterval(delay))
+        return .retry(afterSeconds: delay)
     }
 
     /// A random factor in 1 ± the configured jitter.

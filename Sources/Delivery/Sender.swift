@@ -79,12 +79,19 @@ final class Sender: Sendable {
         }
         let elapsed = ContinuousClock.now - started
         let next = policy.next(statusCode: statusCode, retryAfter: RetryPolicy.retryAfter(retryAfter, now: Date()),
-                               attempts: message.attempts + 1, at: Date(), jitter: policy.randomJitter)
+                               attempts: message.attempts + 1, jitter: policy.randomJitter)
         if failure == nil, let statusCode, (300..<400).contains(statusCode) { failure = "redirect (\(statusCode)) not followed" }
         return WebhookMessages.Completion(
             message: message, next: next, attemptedAt: attemptedAt, statusCode: statusCode,
             durationMs: Int(elapsed.components.seconds * 1_000 + elapsed.components.attoseconds / 1_000_000_000_000_000),
-            error: failure, responseBody: body.isEmpty ? nil : String(decoding: body, as: UTF8.self))
+            error: failure.map(Self.storable), responseBody: body.isEmpty ? nil : Self.storable(String(decoding: body, as: UTF8.self)))
+    }
+
+    /// Text PostgreSQL can store: a receiver may answer with NUL bytes (UTF-16, binary), which a
+    /// `text` column refuses; each becomes U+FFFD, as invalid UTF-8 already has.
+    static func storable(_ text: String) -> String {
+        guard text.utf8.contains(0) else { return text }
+        return String(text.unicodeScalars.map { $0 == "\0" ? "\u{FFFD}" : Character($0) })
     }
 
     /// Why `url` may not be sent to, checked at most every 10 s per URL; nil when it may (always,

@@ -48,11 +48,11 @@ public enum OutboxStore {
     static func record(_ entries: [(project: String, entry: OutboxEntry)],
                        on connection: isolated PostgresConnection) throws -> (recorded: [OutboxEntry], deliverable: Int) {
         guard !entries.isEmpty else { return ([], 0) }
-        let endpoints = try WebhookMessages.endpointTypes(projects: Array(Set(entries.map(\.project))), on: connection)
+        let endpoints = try WebhookMessages.endpoints(projects: Array(Set(entries.map(\.project))), on: connection)
         // An event id and a body only for what some endpoint will receive.
         let ids: [String?] = entries.map { item in
             let type = item.entry.kind.eventType
-            guard endpoints[item.project]?.contains(where: { $0?.contains(type) ?? true }) == true else { return nil }
+            guard endpoints[item.project]?.contains(where: { $0.types?.contains(type) ?? true }) == true else { return nil }
             return Self.eventID(project: item.project, entry: item.entry)
         }
         let payloads: [String?] = zip(ids, entries).map { id, item in
@@ -69,7 +69,7 @@ public enum OutboxStore {
                 $7::int4[], $8::text[], $9::text[], $10::text[], $11::timestamptz[], $12::timestamptz[], $13::timestamptz[],
                 $14::timestamptz[], $15::text[], $16::timestamptz[], $17::timestamptz[], $18::int8[])
             ON CONFLICT ON CONSTRAINT transitions_once DO NOTHING
-            RETURNING seq, project, subscription, kind, subscription_addon, correction
+            RETURNING seq, project, subscription, kind, subscription_addon, correction, event_id IS NOT NULL
             """, [
                 entries.map(\.project), entries.map(\.entry.subscriptionAddon), entries.map(\.entry.subscription),
                 entries.map(\.entry.kind.rawValue), entries.map { PostgresTimestamp($0.entry.at) }, entries.map(\.entry.reason?.rawValue),
@@ -83,16 +83,18 @@ public enum OutboxStore {
         var keys = Set<String>()
         for row in rows {
             let (seq, project, subscription, kind, sad, correction) = try row.decode((Int64, String, String, String, String, Int).self)
-            if !endpoints.isEmpty { written.append((seq, project, subscription, OutboxEntry.Kind(rawValue: kind)?.eventType ?? kind)) }
+            if try row.decode(Bool.self, column: 6) {
+                written.append((seq, project, subscription, OutboxEntry.Kind(rawValue: kind)?.eventType ?? kind))
+            }
             if rows.count < entries.count { keys.insert(Self.key(project: project, sad: sad, kind: kind, correction: correction)) }
         }
         let recorded = rows.count == entries.count ? entries.map(\.entry) : entries.filter {
             keys.contains(Self.key(project: $0.project, sad: $0.entry.subscriptionAddon, kind: $0.entry.kind.rawValue, correction: $0.entry.correction))
         }.map(\.entry)
-        guard !endpoints.isEmpty else { return (recorded, 0) }
+        guard !written.isEmpty else { return (recorded, 0) }
         // RETURNING gives no order; messages are queued in the log's order.
         written.sort { $0.seq < $1.seq }
-        let deliverable = try WebhookMessages.create(for: written, on: connection)
+        let deliverable = try WebhookMessages.create(for: written, endpoints: endpoints.values.flatMap { $0.map(\.id) }, on: connection)
         return (recorded, deliverable)
     }
 

@@ -28,14 +28,22 @@ public enum SubscriptionQueries {
         return Summary(addons: addons, pendingWork: pending, failedEvents: failed)
     }
 
+    /// Most events a subscription may have for the API to fold it on line: a request holds all of
+    /// them in memory at once. Larger logs are for `export --subscription … | replay`.
+    public static let maximumEvents = 20_000
+
+    public struct TooManyEvents: Error, Sendable {}
+
     /// Every stored event body of the subscription in the export's order (time, then id), as one
     /// range of `events_subscription_idx`; nil when there is none. Events of unknown types carry
     /// no fact and are left out. All of them are read, whatever the instant asked about: a fact's
     /// logical time is not always its envelope's (a period's end is), so the fold filters.
+    /// Throws `TooManyEvents` past `maximumEvents`.
     public static func eventBodies(project: String, subscription: String, on connection: isolated PostgresConnection) throws -> [String]? {
         let bodies = try connection.query("""
-            SELECT body FROM events WHERE project = $1 AND subscription = $2 AND status <> 'ignored' ORDER BY time, id
-            """, [project, subscription]).map { try $0.decode(String.self, column: 0) }
+            SELECT body FROM events WHERE project = $1 AND subscription = $2 AND status <> 'ignored' ORDER BY time, id LIMIT $3
+            """, [project, subscription, maximumEvents + 1]).map { try $0.decode(String.self, column: 0) }
+        guard bodies.count <= maximumEvents else { throw TooManyEvents() }
         if !bodies.isEmpty { return bodies }
         let known = try connection.query("SELECT EXISTS (SELECT FROM events WHERE project = $1 AND subscription = $2)",
                                          [project, subscription])[0].decode(Bool.self, column: 0)

@@ -78,17 +78,20 @@ public enum WebhookEndpoints {
 
     /// Applies `change`. Disabling sets `disabledReason` to `operator`; enabling clears it and makes
     /// the oldest waiting message of every queue claimable again, so they go out in order.
+    /// A change without `status` leaves the status alone, whatever delivery did to it meanwhile.
+    /// Run in a transaction: the endpoint's row stays locked from the read to the write.
     public static func update(project: String, id: String, _ change: Change, on connection: isolated PostgresConnection) throws -> WebhookEndpoint? {
-        guard let current = try get(project: project, id: id, on: connection) else { return nil }
+        guard let current = try connection.query("SELECT \(columns) FROM webhook_endpoints WHERE project = $1 AND id = $2 FOR UPDATE",
+                                                 [project, id]).first.map(endpoint) else { return nil }
         let enabled = change.enabled ?? current.enabled
         let row = try connection.query("""
             UPDATE webhook_endpoints SET url = $3, event_types = $4, description = $5,
-                status = CASE WHEN $6 THEN 'enabled' ELSE 'disabled' END,
-                disabled_reason = CASE WHEN $6 THEN NULL WHEN status = 'disabled' THEN disabled_reason ELSE 'operator' END,
+                status = CASE WHEN $6::bool IS NULL THEN status WHEN $6 THEN 'enabled' ELSE 'disabled' END,
+                disabled_reason = CASE WHEN $6::bool IS NULL THEN disabled_reason WHEN $6 THEN NULL ELSE 'operator' END,
                 failing_since = CASE WHEN $6 AND status = 'disabled' THEN NULL ELSE failing_since END
             WHERE project = $1 AND id = $2 RETURNING \(columns)
             """, [project, id, change.url ?? current.url, change.eventTypes ?? current.eventTypes,
-                  change.description ?? current.description, enabled])[0]
+                  change.description ?? current.description, change.enabled])[0]
         if enabled != current.enabled {
             if enabled {
                 try WebhookMessages.resumeQueues(endpoint: id, on: connection)
@@ -101,10 +104,16 @@ public enum WebhookEndpoints {
 
     /// Deletes the endpoint and its messages (and their attempts); false for an unknown one.
     public static func delete(project: String, id: String, on connection: isolated PostgresConnection) throws -> Bool {
+        // Scoped to its project first: another project's endpoint (and its log) is untouched.
+        guard try !connection.query("SELECT FROM webhook_endpoints WHERE project = $1 AND id = $2 FOR UPDATE", [project, id]).isEmpty else {
+            return false
+        }
+        // Attempts have no key to cascade on; the messages go with the endpoint (ON DELETE CASCADE).
         try connection.query("""
             DELETE FROM webhook_attempts WHERE message_seq IN (SELECT seq FROM webhook_messages WHERE endpoint_id = $1)
             """, [id])
-        return try !connection.query("DELETE FROM webhook_endpoints WHERE project = $1 AND id = $2 RETURNING 1", [project, id]).isEmpty
+        try connection.query("DELETE FROM webhook_endpoints WHERE id = $1", [id])
+        return true
     }
 
     /// A new secret; the previous one keeps signing too until `overlap` has passed.

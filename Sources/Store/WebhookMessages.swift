@@ -16,52 +16,59 @@ import Postgres
 /// of the queues it adds to (`FOR SHARE`), which a delivery's update of them waits for: either the
 /// worker sees the head still pending and the delivery, updating it after the worker's commit,
 /// then sees the new message and promotes it; or the delivery updated it first and the worker, once
-/// that commits, no longer sees it pending and makes its message the head. No other lock is taken.
+/// that commits, no longer sees it pending and makes its message the head. Statements that lock
+/// several messages lock them in `seq` order, so none waits for another in a cycle. An operator's
+/// enable, resend or recover, which can create a head where no message is pending, first waits for
+/// every writer of messages (`lockQueuesForOperator`).
 public enum WebhookMessages {
     /// The channel deliverers LISTEN on; a NOTIFY is a hint that a message became claimable.
     public static let channel = "addon_lifecycle_delivery"
 
-    /// The event types of each endpoint of these projects (nil: every type), by project; empty
-    /// when none has an endpoint.
-    static func endpointTypes(projects: [String], on connection: isolated PostgresConnection) throws -> [String: [[String]?]] {
-        var types: [String: [[String]?]] = [:]
+    /// The endpoints of these projects and their event types (nil: every type), by project; empty
+    /// when none has an endpoint. Read once per batch: the messages are created for these endpoints
+    /// only, so one created meanwhile starts with the next batch, never with an entry written
+    /// without a body.
+    static func endpoints(projects: [String], on connection: isolated PostgresConnection) throws -> [String: [(id: String, types: [String]?)]] {
+        var endpoints: [String: [(id: String, types: [String]?)]] = [:]
         for row in try connection.query("""
-            SELECT project, array_to_json(event_types)::text FROM webhook_endpoints WHERE project = ANY($1)
+            SELECT project, id, array_to_json(event_types)::text FROM webhook_endpoints WHERE project = ANY($1)
             """, [projects]) {
-            let (project, json) = try row.decode((String, String?).self)
-            types[project, default: []].append(try json.map { try JSONValue(parsing: $0).arrayValue?.compactMap(\.stringValue) ?? [] })
+            let (project, id, json) = try row.decode((String, String, String?).self)
+            endpoints[project, default: []].append((id, try json.map { try JSONValue(parsing: $0).arrayValue?.compactMap(\.stringValue) ?? [] }))
         }
-        return types
+        return endpoints
     }
 
-    /// Messages for outbox entries just written (in log order), one per endpoint of their project
-    /// whose event types match; returns how many are claimable now.
-    static func create(for entries: [(seq: Int64, project: String, subscription: String, type: String)],
+    /// Messages for outbox entries just written (in log order, each with its event id and body),
+    /// one per endpoint of `endpoints` in their project whose event types match; returns how many
+    /// are claimable now.
+    static func create(for entries: [(seq: Int64, project: String, subscription: String, type: String)], endpoints: [String],
                        on connection: isolated PostgresConnection) throws -> Int {
-        let binds: [any PostgresEncodable] = [entries.map(\.seq), entries.map(\.project), entries.map(\.subscription), entries.map(\.type)]
+        let binds: [any PostgresEncodable] = [entries.map(\.seq), entries.map(\.project), entries.map(\.subscription), entries.map(\.type), endpoints]
         // The queues these messages join that have a pending message, whose rows stay locked until
         // we commit (see above). Usually none: a message rarely waits behind another.
         let waiting = try connection.query("""
             SELECT m.endpoint_id, m.subscription FROM webhook_messages m
             JOIN (SELECT DISTINCT e.id, t.subscription
                   FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[]) AS t(seq, project, subscription, type)
-                  JOIN webhook_endpoints e ON e.project = t.project AND (e.event_types IS NULL OR t.type = ANY (e.event_types))) q
+                  JOIN webhook_endpoints e ON e.project = t.project AND e.id = ANY ($5) AND (e.event_types IS NULL OR t.type = ANY (e.event_types))) q
               ON m.endpoint_id = q.id AND m.subscription = q.subscription
             WHERE m.status = 'pending'
+            ORDER BY m.seq
             FOR SHARE OF m
             """, binds).map { try $0.decode((String, String).self) }
         return try connection.query("""
             INSERT INTO webhook_messages (endpoint_id, transition_seq, subscription, next_attempt_at)
             SELECT endpoint_id, seq, subscription,
                    CASE WHEN enabled AND position = 1 AND NOT EXISTS (
-                       SELECT FROM unnest($5::text[], $6::text[]) AS w(endpoint_id, subscription)
+                       SELECT FROM unnest($6::text[], $7::text[]) AS w(endpoint_id, subscription)
                        WHERE w.endpoint_id = targets.endpoint_id AND w.subscription = targets.subscription)
                    THEN now() END
             FROM (
                 SELECT e.id AS endpoint_id, e.status = 'enabled' AS enabled, t.seq, t.subscription, t.position_in_log,
                        row_number() OVER (PARTITION BY e.id, t.subscription ORDER BY t.position_in_log) AS position
                 FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS t(seq, project, subscription, type, position_in_log)
-                JOIN webhook_endpoints e ON e.project = t.project AND (e.event_types IS NULL OR t.type = ANY (e.event_types))
+                JOIN webhook_endpoints e ON e.project = t.project AND e.id = ANY ($5) AND (e.event_types IS NULL OR t.type = ANY (e.event_types))
             ) targets
             ORDER BY position_in_log, endpoint_id
             ON CONFLICT ON CONSTRAINT webhook_messages_once DO NOTHING
@@ -87,11 +94,14 @@ public enum WebhookMessages {
     /// Claims up to `limit` due messages for one attempt each: their `next_attempt_at` moves past
     /// the lease, so a process killed mid-attempt leaves them to be claimed again after it.
     /// Messages of an endpoint disabled meanwhile stop being claimable. Run outside a transaction.
-    public static func claim(limit: Int, lease: Duration, on connection: isolated PostgresConnection) throws -> [Claimed] {
+    /// `busy`: endpoints that have as many attempts in flight in this process as one endpoint may
+    /// have; their messages are left for later, so a slow endpoint never takes every slot.
+    public static func claim(limit: Int, lease: Duration, skipping busy: [String] = [],
+                             on connection: isolated PostgresConnection) throws -> [Claimed] {
         let token = Int64.random(in: 1...Int64.max)
         let rows = try connection.query("""
             WITH due AS (
-                SELECT seq FROM webhook_messages WHERE next_attempt_at <= now()
+                SELECT seq FROM webhook_messages WHERE next_attempt_at <= now() AND endpoint_id <> ALL ($4)
                 ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED
             )
             UPDATE webhook_messages m
@@ -101,23 +111,49 @@ public enum WebhookMessages {
             WHERE m.seq = due.seq AND e.id = m.endpoint_id AND t.seq = m.transition_seq
             RETURNING m.seq, m.endpoint_id, m.subscription, m.attempts, t.event_id, t.payload, e.url, e.secret,
                       CASE WHEN e.previous_secret_expires_at > now() THEN e.previous_secret END, e.status = 'enabled'
-            """, [limit, lease.seconds, token])
-        return try rows.compactMap { row in
-            guard try row.decode(Bool.self, column: 9) else { return nil }
+            """, [limit, lease.seconds, token, busy])
+        var claimed: [Claimed] = []
+        var bodiless: [Int64] = []
+        for row in rows where try row.decode(Bool.self, column: 9) {
             let (seq, endpoint, subscription, attempts, eventID, payload, url, secret) =
-                try row.decode((Int64, String, String, Int, String, String, String, String).self)
+                try row.decode((Int64, String, String, Int, String?, String?, String, String).self)
+            guard let eventID, let payload else {
+                bodiless.append(seq)
+                continue
+            }
             let previous = try row.decode(String?.self, column: 8)
-            return Claimed(seq: seq, claim: token, endpoint: endpoint, subscription: subscription, attempts: attempts, eventID: eventID,
-                           payload: payload, url: url, secrets: [secret] + (previous.map { [$0] } ?? []))
+            claimed.append(Claimed(seq: seq, claim: token, endpoint: endpoint, subscription: subscription, attempts: attempts,
+                                   eventID: eventID, payload: payload, url: url, secrets: [secret] + (previous.map { [$0] } ?? [])))
         }
+        // Cannot happen (messages are made only for entries with a body), but if it did, such a
+        // message would come back after every lease and hold its queue for good.
+        if !bodiless.isEmpty {
+            try connection.query("""
+                UPDATE webhook_messages SET status = 'failed', next_attempt_at = NULL, claim = NULL, last_error = 'no body was recorded'
+                WHERE seq = ANY ($1) AND claim = $2
+                """, [bodiless, token])
+        }
+        return claimed
+    }
+
+    /// Gives claimed messages back (claimable now): what a process claimed beyond its share for
+    /// one endpoint.
+    public static func release(_ messages: [Claimed], on connection: isolated PostgresConnection) throws {
+        guard !messages.isEmpty else { return }
+        try connection.query("""
+            UPDATE webhook_messages m SET next_attempt_at = now(), claim = NULL
+            FROM (SELECT seq FROM webhook_messages WHERE seq = ANY ($1) AND claim = ANY ($2) ORDER BY seq FOR UPDATE) r
+            WHERE m.seq = r.seq
+            """, [messages.map(\.seq), Array(Set(messages.map(\.claim)))])
     }
 
     /// How one attempt ended, and what follows.
     public struct Completion: Sendable {
         public enum Next: Sendable, Equatable {
             case delivered
-            /// Try again at this instant (the head keeps its queue waiting).
-            case retry(at: Date)
+            /// Try again after this many seconds, by the database's clock (the head keeps its
+            /// queue waiting).
+            case retry(afterSeconds: Double)
             /// No more attempts: the queue moves on.
             case failed
             /// 410: the endpoint is disabled (`gone`); the message waits for it.
@@ -158,27 +194,38 @@ public enum WebhookMessages {
             case .retry, .gone: "pending"
             }
         }
-        func nextAttempt(_ next: Completion.Next) -> PostgresTimestamp? {
-            if case .retry(let at) = next { return PostgresTimestamp(at) }
+        func retryDelay(_ next: Completion.Next) -> Double? {
+            if case .retry(let seconds) = next { return seconds }
             return nil
         }
+        // Rows are locked in `seq` order, as every statement that locks several messages does, so
+        // two of them never wait for each other in a cycle. A retry is due by the database's
+        // clock, and only while the endpoint is enabled (a disabled one's queues have no head).
         let applied = try connection.query("""
-            UPDATE webhook_messages m SET status = c.status, attempts = m.attempts + 1, next_attempt_at = c.next_attempt_at, claim = NULL,
+            WITH c AS (
+                SELECT * FROM unnest($1::int8[], $2::int8[], $3::text[], $4::float8[], $5::timestamptz[], $6::int4[], $7::int4[], $8::text[], $9::text[])
+                    AS c(seq, claim, status, retry_after, attempted_at, status_code, duration_ms, error, response_body)
+            ), locked AS (
+                SELECT m.seq FROM webhook_messages m JOIN c ON c.seq = m.seq AND c.claim = m.claim ORDER BY m.seq FOR UPDATE OF m
+            )
+            UPDATE webhook_messages m SET status = c.status, attempts = m.attempts + 1, claim = NULL,
+                next_attempt_at = CASE WHEN e.status = 'enabled' THEN now() + make_interval(secs => c.retry_after) END,
                 delivered_at = CASE WHEN c.status = 'delivered' THEN c.attempted_at END,
                 last_attempt_at = c.attempted_at, last_status_code = c.status_code, last_duration_ms = c.duration_ms,
                 last_error = c.error, last_response_body = c.response_body
-            FROM unnest($1::int8[], $2::int8[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::int4[], $7::int4[], $8::text[], $9::text[])
-                 AS c(seq, claim, status, next_attempt_at, attempted_at, status_code, duration_ms, error, response_body)
-            WHERE m.seq = c.seq AND m.claim = c.claim
+            FROM c JOIN locked USING (seq), webhook_endpoints e
+            WHERE m.seq = c.seq AND m.claim = c.claim AND e.id = m.endpoint_id
             RETURNING m.seq
             """, [
                 completions.map(\.message.seq), completions.map(\.message.claim), completions.map { status($0.next) },
-                completions.map { nextAttempt($0.next) }, completions.map { PostgresTimestamp($0.attemptedAt) },
+                completions.map { retryDelay($0.next) }, completions.map { PostgresTimestamp($0.attemptedAt) },
                 completions.map { $0.statusCode.map(Int32.init) }, completions.map { Int32(clamping: $0.durationMs) },
                 completions.map(\.error), completions.map(\.responseBody),
             ]).map { try $0.decode(Int64.self, column: 0) }
-        // A delivered message keeps its successful attempt as its last one; only the others are logged.
-        let unsuccessful = completions.filter { $0.next != .delivered }
+        let appliedSet = Set(applied)
+        // A delivered message keeps its successful attempt as its last one; only the others are
+        // logged, and only those that counted (a lease that ran out makes an attempt moot).
+        let unsuccessful = completions.filter { $0.next != .delivered && appliedSet.contains($0.message.seq) }
         if !unsuccessful.isEmpty {
             try connection.query("""
                 INSERT INTO webhook_attempts (message_seq, attempted_at, status_code, duration_ms, error, response_body)
@@ -189,9 +236,8 @@ public enum WebhookMessages {
                     unsuccessful.map(\.error), unsuccessful.map(\.responseBody),
                 ])
         }
-        let appliedSet = Set(applied)
         let moved = moving.filter { appliedSet.contains($0.message.seq) }
-        var promoted = try promoteHeads(moved.map { ($0.message.endpoint, $0.message.subscription) }, on: connection)
+        let promoted = try promoteHeads(moved.map { ($0.message.endpoint, $0.message.subscription) }, on: connection)
 
         // Endpoint health: a delivery clears `failing_since`, a failure sets it once; past
         // `disableAfter` of failures only, the endpoint is disabled.
@@ -200,26 +246,25 @@ public enum WebhookMessages {
         let failing = Set(counted.filter { $0.next != .delivered && $0.next != .gone }.map(\.message.endpoint)).subtracting(healthy)
         if !healthy.isEmpty {
             try connection.query("UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ANY($1) AND failing_since IS NOT NULL",
-                                 [Array(healthy)])
+                                 [healthy.sorted()])
         }
         if !failing.isEmpty {
             try connection.query("UPDATE webhook_endpoints SET failing_since = now() WHERE id = ANY($1) AND failing_since IS NULL",
-                                 [Array(failing)])
+                                 [failing.sorted()])
             let worn = try connection.query("""
                 UPDATE webhook_endpoints SET status = 'disabled', disabled_reason = 'failing'
                 WHERE id = ANY($1) AND status = 'enabled' AND failing_since <= now() - make_interval(secs => $2)
                 RETURNING id
-                """, [Array(failing), disableAfter.seconds]).map { try $0.decode(String.self, column: 0) }
+                """, [failing.sorted(), disableAfter.seconds]).map { try $0.decode(String.self, column: 0) }
             for endpoint in worn { try holdQueues(endpoint: endpoint, on: connection) }
         }
         let gone = Set(counted.filter { $0.next == .gone }.map(\.message.endpoint))
-        for endpoint in gone {
+        for endpoint in gone.sorted() {
             try connection.query("""
                 UPDATE webhook_endpoints SET status = 'disabled', disabled_reason = 'gone' WHERE id = $1 AND status = 'enabled'
                 """, [endpoint])
             try holdQueues(endpoint: endpoint, on: connection)
         }
-        if !gone.isEmpty { promoted = max(0, promoted) }
         return promoted
     }
 
@@ -241,16 +286,31 @@ public enum WebhookMessages {
             """, [queues.map(\.endpoint), queues.map(\.subscription)]).count
     }
 
-    /// While an endpoint is disabled, none of its messages is claimable (they wait, in order).
+    /// While an endpoint is disabled, none of its messages is claimable (they wait, in order). A
+    /// head in flight keeps its lease: its attempt is recorded, and a retry then waits too (see
+    /// `complete`). Cleared instead, the lease would let the message be sent again, and its
+    /// successors after it, while the first attempt may still reach the receiver late.
     static func holdQueues(endpoint: String, on connection: isolated PostgresConnection) throws {
         try connection.query("""
-            UPDATE webhook_messages SET next_attempt_at = NULL, claim = NULL
-            WHERE endpoint_id = $1 AND status = 'pending' AND next_attempt_at IS NOT NULL
+            UPDATE webhook_messages m SET next_attempt_at = NULL, claim = NULL
+            FROM (SELECT seq FROM webhook_messages
+                  WHERE endpoint_id = $1 AND status = 'pending' AND next_attempt_at IS NOT NULL AND (claim IS NULL OR next_attempt_at <= now())
+                  ORDER BY seq FOR UPDATE) h
+            WHERE m.seq = h.seq
             """, [endpoint])
+    }
+
+    /// An operator's change to queues (enable, resend, recover) decides which message is a head
+    /// from what it can see, so it must see every message a worker is adding: this waits for
+    /// transactions writing messages to commit and holds new ones until this one does (a
+    /// moment). Operator actions are rare; workers and deliveries never take it.
+    static func lockQueuesForOperator(on connection: isolated PostgresConnection) throws {
+        try connection.query("LOCK TABLE webhook_messages IN SHARE ROW EXCLUSIVE MODE")
     }
 
     /// Every queue of an endpoint with waiting messages gets its head claimable again.
     static func resumeQueues(endpoint: String, on connection: isolated PostgresConnection) throws {
+        try lockQueuesForOperator(on: connection)
         try connection.query("""
             UPDATE webhook_messages m SET next_attempt_at = now()
             FROM (SELECT DISTINCT ON (subscription) seq, subscription FROM webhook_messages
@@ -265,7 +325,10 @@ public enum WebhookMessages {
     /// endpoint, or recovering messages, while a worker adds one to the same queue): queues of
     /// enabled endpoints with pending messages and no head get one. Cheap while little is pending.
     public static func repairQueues(on connection: isolated PostgresConnection) throws -> Int {
-        try connection.query("""
+        // One process at a time repairs; the others skip this round.
+        guard try connection.query("SELECT pg_try_advisory_xact_lock(hashtext('addon_lifecycle_repair_queues'))")[0]
+            .decode(Bool.self, column: 0) else { return 0 }
+        return try connection.query("""
             UPDATE webhook_messages m SET next_attempt_at = now()
             FROM (SELECT DISTINCT ON (p.endpoint_id, p.subscription) p.seq, p.endpoint_id, p.subscription
                   FROM webhook_messages p JOIN webhook_endpoints e ON e.id = p.endpoint_id AND e.status = 'enabled'
@@ -291,8 +354,13 @@ public enum WebhookMessages {
             JOIN transitions t ON t.seq = m.transition_seq JOIN webhook_endpoints e ON e.id = m.endpoint_id
             WHERE e.project = $1 AND m.endpoint_id = $2 AND t.event_id = $3
             """, [project, endpoint, eventID]).first.map({ try $0.decode((Int64, String).self) }) else { return false }
+        try lockQueuesForOperator(on: connection)
+        // In flight: its attempt goes on (and is recorded); only its count of attempts starts over.
         try connection.query("""
-            UPDATE webhook_messages SET status = 'pending', attempts = 0, next_attempt_at = NULL, claim = NULL WHERE seq = $1
+            UPDATE webhook_messages SET status = 'pending', attempts = 0,
+                next_attempt_at = CASE WHEN claim IS NOT NULL AND next_attempt_at > now() THEN next_attempt_at END,
+                claim = CASE WHEN claim IS NOT NULL AND next_attempt_at > now() THEN claim END
+            WHERE seq = $1
             """, [seq])
         _ = try promoteHeads([(endpoint, subscription)], on: connection)
         return true
@@ -300,6 +368,7 @@ public enum WebhookMessages {
 
     /// Sends every `failed` message of the endpoint created at or after `since` again, in order.
     public static func recover(endpoint: String, since: Instant, on connection: isolated PostgresConnection) throws -> Int {
+        try lockQueuesForOperator(on: connection)
         let queues = try connection.query("""
             UPDATE webhook_messages SET status = 'pending', attempts = 0, next_attempt_at = NULL, claim = NULL
             WHERE endpoint_id = $1 AND status = 'failed' AND created_at >= $2

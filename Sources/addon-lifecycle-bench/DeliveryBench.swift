@@ -206,6 +206,16 @@ enum CPUTime {
         return (user + system) / ticks
     }
 
+    /// Every live process whose command is `name` (PostgreSQL's backends and helpers), summed.
+    static func processes(named name: String) -> Double {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return 0 }
+        return entries.compactMap(Int32.init).reduce(0) { total, pid in
+            guard let comm = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8),
+                  comm.trimmingCharacters(in: .whitespacesAndNewlines) == name else { return total }
+            return total + process(pid)
+        }
+    }
+
     static func machine() -> Double {
         guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8), let line = text.split(separator: "\n").first else { return 0 }
         let values = line.split(separator: " ").dropFirst().compactMap { Double($0) }

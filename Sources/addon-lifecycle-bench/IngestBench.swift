@@ -104,7 +104,12 @@ struct IngestBench: ParsableCommand {
 
     /// A `subscriptionAddon.created` event, signed now, as raw HTTP/1.1 bytes.
     static func request(id: String, subscription: String, sad: String, host: String, secret: WebhookSecret) -> [UInt8] {
-        let body = """
+        signedRequest(id: id, body: createdBody(id: id, subscription: subscription, sad: sad), host: host, secret: secret)
+    }
+
+    /// The body of a `subscriptionAddon.created` event for a paid Europe week pass (network latch).
+    static func createdBody(id: String, subscription: String, sad: String) -> String {
+        """
             {"object":"event","id":"\(id)","type":"com.gigs.subscriptionAddon.created","time":"2025-12-15T10:30:00Z",\
             "project":"bench","specversion":"1.0","source":"https://api.gigs.com","datacontenttype":"application/json",\
             "data":{"object":"subscriptionAddon","id":"\(sad)","subscription":"\(subscription)",\
@@ -113,7 +118,6 @@ struct IngestBench: ParsableCommand {
             "validity":{"unit":"day","value":7},"allowances":{"dataBytes":1000000000,"voiceSeconds":null,"smsMessages":null},\
             "price":{"amount":499,"currency":"USD"}}}}
             """
-        return signedRequest(id: id, body: body, host: host, secret: secret)
     }
 
     /// `POST /webhooks` with `body`, signed now with `id`, as raw HTTP/1.1 bytes.

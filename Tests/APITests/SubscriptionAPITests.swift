@@ -191,6 +191,16 @@ struct SubscriptionAPITests {
             #expect(reply.json?["message"]?.stringValue?.hasPrefix(parameter + ":") == true, "\(reply.body)")
         }
         #expect(try await harness.request("\(base)/sub_creation/state").status == .ok, "asOf defaults to now")
+        // Too many events to hold in memory for one request: a clear refusal, not a 5xx.
+        try await harness.pool.withConnection { connection in
+            try connection.query("""
+                INSERT INTO events (id, type, project, subscription, time, body, status)
+                SELECT 'evt_many_' || i, 'com.gigs.usage.started', 'gigs', 'sub_many', now(), '{}', 'processed'
+                FROM generate_series(1, $1) AS i
+                """, [SubscriptionQueries.maximumEvents + 1])
+        }
+        let many = try await harness.request("\(base)/sub_many/state")
+        #expect(many.status == .unprocessableContent && many.json?["code"] == "tooManyEvents", "\(many.body)")
         #expect(try await harness.request("\(base)/sub_creation", token: nil).status == .unauthorized)
     }
 }

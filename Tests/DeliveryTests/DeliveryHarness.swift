@@ -112,8 +112,9 @@ struct DeliveryHarness {
     }
 
     static func configuration(schedule: [Duration] = [.milliseconds(50), .milliseconds(50), .milliseconds(50)],
-                              timeout: Duration = .seconds(15), allowPrivate: Bool = true) -> DeliveryConfiguration {
+                              timeout: Duration = .seconds(15), allowPrivate: Bool = true, concurrency: Int = 256) -> DeliveryConfiguration {
         var configuration = DeliveryConfiguration()
+        configuration.concurrency = concurrency
         configuration.retrySchedule = schedule
         configuration.jitter = 0
         configuration.requestTimeout = timeout

@@ -124,6 +124,10 @@ struct DeliveryTests {
             try await Task.sleep(for: .milliseconds(500))
             #expect(receiver.received.count == 1, "nothing more is attempted while disabled")
             #expect(try await harness.messages(endpoint.id).map(\.status) == ["pending", "pending"])
+            // A change that does not name the status leaves it as delivery set it.
+            let described = try await harness.request("/projects/gigs/webhookEndpoints/\(endpoint.id)", method: .patch,
+                                                      body: ["description": "renamed"])
+            #expect(described.json?["status"] == "disabled" && described.json?["disabledReason"] == "gone")
             gone.withLock { $0 = false }
             let enabled = try await harness.request("/projects/gigs/webhookEndpoints/\(endpoint.id)", method: .patch, body: ["status": "enabled"])
             #expect(enabled.json?["status"] == "enabled" && enabled.json?["disabledReason"] == .null)
@@ -254,6 +258,8 @@ struct DeliveryTests {
             switch request.json?["data"]?["id"]?.stringValue {
             case "sad_redirect": .status(302, headers: [("Location", "http://127.0.0.1:1/elsewhere")])
             case "sad_huge": attempt == 1 ? .huge(10 << 20) : .status(200)
+            // UTF-16, as some servers answer errors: NUL bytes, which a text column refuses.
+            case "sad_nul": .status(500, body: "e\u{0}r\u{0}r\u{0}")
             default: .status(200)
             }
         }
@@ -266,6 +272,7 @@ struct DeliveryTests {
             try await harness.ingest([
                 Events.weekPass("evt_x1", sad: "sad_redirect", subscription: "sub_x1", at: now),
                 Events.weekPass("evt_x2", sad: "sad_huge", subscription: "sub_x2", at: now),
+                Events.weekPass("evt_x3", sad: "sad_nul", subscription: "sub_x3", at: now),
             ])
             #expect(try await harness.wait {
                 let settled = try await harness.messages(endpoint.id).allSatisfy { $0.status != "pending" }
@@ -292,7 +299,57 @@ struct DeliveryTests {
         }
         #expect(huge.count == 1 && huge.allSatisfy { $0 == ("delivered", 200, 4_096) }, "10 MB answered: 4 KiB kept, \(huge)")
         #expect(attempts.filter { $0.1 == reset.id }.allSatisfy { $0.2 == nil && $0.3 != nil }, "a reset is a failed attempt")
-        #expect(try await harness.messages(endpoint.id).map(\.status).sorted() == ["delivered", "failed"])
+        #expect(try await harness.messages(endpoint.id).map(\.status).sorted() == ["delivered", "failed", "failed"])
+        let nul = try await harness.pool.withConnection { connection in
+            try connection.query("""
+                SELECT a.response_body FROM webhook_attempts a JOIN webhook_messages m ON m.seq = a.message_seq
+                JOIN transitions t ON t.seq = m.transition_seq WHERE t.subscription_addon = 'sad_nul' AND m.endpoint_id = $1
+                """, [endpoint.id]).map { try $0.decode(String?.self, column: 0) }
+        }
+        #expect(nul == ["e\u{FFFD}r\u{FFFD}r\u{FFFD}"], "recorded, the NULs replaced")
+    }
+
+    /// One endpoint that never answers holds at most its share of a process's attempts; another
+    /// endpoint's messages keep going out meanwhile (SPEC §6: other endpoints are never held up).
+    @Test func aHangingEndpointDoesNotHoldUpTheOthers() async throws {
+        let harness = try await DeliveryHarness("deliver_fair")
+        let hanging = try await Receiver.start { _, _ in .hang }
+        let healthy = try await Receiver.start()
+        defer { Task { await hanging.stop(); await healthy.stop() } }
+        _ = try await harness.endpoint(hanging.url, eventTypes: ["com.gigs.subscriptionAddon.activated"])
+        let now = Instant(unixSeconds: Int64(Date().timeIntervalSince1970) - 60).rfc3339
+        // Four slots, two per endpoint: the hanging one's six queues can never take all four. (Its
+        // attempts end at the deadline, which stopping waits for.)
+        try await harness.delivering(DeliveryHarness.configuration(timeout: .seconds(8), concurrency: 4)) {
+            try await harness.ingest((1...6).map { Events.weekPass("evt_s\($0)", sad: "sad_s\($0)", subscription: "sub_s\($0)", at: now) })
+            #expect(try await harness.wait { hanging.received.count == 2 })
+            _ = try await harness.endpoint(healthy.url, eventTypes: ["com.gigs.subscriptionAddon.activated"])
+            try await harness.ingest((1...3).map { Events.weekPass("evt_h\($0)", sad: "sad_h\($0)", subscription: "sub_h\($0)", at: now) })
+            #expect(try await harness.wait { healthy.received.count == 3 }, "the healthy endpoint is served while the other hangs")
+            #expect(hanging.received.count == 2, "the hanging endpoint never held more than its share")
+        }
+    }
+
+    /// A message whose entry has no body (which a worker never makes) is failed when claimed, not
+    /// handed out again after every lease.
+    @Test func aMessageWithoutABodyIsFailedWhenClaimed() async throws {
+        let harness = try await DeliveryHarness("deliver_bodiless")
+        let receiver = try await Receiver.start()
+        defer { Task { await receiver.stop() } }
+        let endpoint = try await harness.endpoint(receiver.url)
+        let claimed = try await harness.pool.withConnection { connection in
+            try connection.query("""
+                WITH t AS (INSERT INTO transitions (project, subscription_addon, subscription, kind, at)
+                           VALUES ('gigs', 'sad_b', 'sub_b', 'activated', now()) RETURNING seq)
+                INSERT INTO webhook_messages (endpoint_id, transition_seq, subscription, next_attempt_at) SELECT $1, seq, 'sub_b', now() FROM t
+                """, [endpoint.id])
+            return try WebhookMessages.claim(limit: 10, lease: .seconds(30), on: connection)
+        }
+        #expect(claimed.isEmpty)
+        let status = try await harness.pool.withConnection {
+            try $0.query("SELECT status, next_attempt_at IS NULL FROM webhook_messages WHERE endpoint_id = $1", [endpoint.id]).map { try $0.decode((String, Bool).self) }
+        }
+        #expect(status.count == 1 && status[0] == ("failed", true))
     }
 
     @Test func privateDestinationsAreRefusedWithoutTheFlag() async throws {
@@ -335,7 +392,23 @@ struct DeliveryTests {
         #expect(try await harness.request("\(base)/we_unknown").status == .notFound)
         #expect(try await harness.request("\(base)/we_unknown", method: .patch, body: ["status": "enabled"]).status == .notFound)
         #expect(try await harness.request("\(base)/\(created.id)").json?["secret"] == nil, "the secret is shown at creation only")
+        #expect(try await harness.endpoint("https://hooks.example.com/in%20box?sig=a%2Bb").id.hasPrefix("we_"), "percent-escapes are URL characters")
+        // Another project's id: 404, and nothing of this endpoint's is touched.
+        try await harness.pool.withConnection { connection in
+            try connection.query("""
+                WITH t AS (INSERT INTO transitions (project, subscription_addon, subscription, kind, at, event_id, payload)
+                           VALUES ('gigs', 'sad_d', 'sub_d', 'activated', now(), 'evt_d', '{}') RETURNING seq),
+                     m AS (INSERT INTO webhook_messages (endpoint_id, transition_seq, subscription, status) SELECT $1, seq, 'sub_d', 'failed' FROM t RETURNING seq)
+                INSERT INTO webhook_attempts (message_seq, attempted_at, duration_ms, error) SELECT seq, now(), 1, 'refused' FROM m
+                """, [created.id])
+        }
+        func attempts() async throws -> Int {
+            try await harness.pool.withConnection { try $0.query("SELECT count(*) FROM webhook_attempts")[0].decode(Int.self, column: 0) }
+        }
+        #expect(try await harness.request("/projects/other/webhookEndpoints/\(created.id)", method: .delete).status == .notFound)
+        #expect(try await attempts() == 1)
         #expect(try await harness.request("\(base)/\(created.id)", method: .delete).status == .noContent)
+        #expect(try await attempts() == 0)
         #expect(try await harness.request("\(base)/\(created.id)").status == .notFound)
     }
 }

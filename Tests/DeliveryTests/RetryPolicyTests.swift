@@ -16,25 +16,25 @@ import Testing
         #expect(throws: ConfigurationProblem.self) { try DeliveryConfiguration.parseSchedule("5s,soon") }
         #expect(throws: ConfigurationProblem.self) { try DeliveryConfiguration.parseDuration("-1s") }
         for (attempts, seconds) in zip(1...7, [5.0, 300, 1_800, 7_200, 18_000, 36_000, 36_000]) {
-            #expect(policy.next(statusCode: 500, retryAfter: nil, attempts: attempts, at: now) == .retry(at: now.addingTimeInterval(seconds)))
+            #expect(policy.next(statusCode: 500, retryAfter: nil, attempts: attempts) == .retry(afterSeconds: seconds))
         }
-        #expect(policy.next(statusCode: 500, retryAfter: nil, attempts: 8, at: now) == .failed, "seven retries, then failed")
-        #expect(policy.next(statusCode: nil, retryAfter: nil, attempts: 8, at: now) == .failed)
+        #expect(policy.next(statusCode: 500, retryAfter: nil, attempts: 8) == .failed, "seven retries, then failed")
+        #expect(policy.next(statusCode: nil, retryAfter: nil, attempts: 8) == .failed)
     }
 
     @Test func outcomesByStatus() {
-        #expect(policy.next(statusCode: 204, retryAfter: nil, attempts: 1, at: now) == .delivered)
-        #expect(policy.next(statusCode: 410, retryAfter: nil, attempts: 1, at: now) == .gone)
-        #expect(policy.next(statusCode: 301, retryAfter: nil, attempts: 1, at: now) == .retry(at: now.addingTimeInterval(5)))
-        let jittered = policy.next(statusCode: 500, retryAfter: nil, attempts: 2, at: now, jitter: 0.8)
-        #expect(jittered == .retry(at: now.addingTimeInterval(240)))
+        #expect(policy.next(statusCode: 204, retryAfter: nil, attempts: 1) == .delivered)
+        #expect(policy.next(statusCode: 410, retryAfter: nil, attempts: 1) == .gone)
+        #expect(policy.next(statusCode: 301, retryAfter: nil, attempts: 1) == .retry(afterSeconds: 5))
+        let jittered = policy.next(statusCode: 500, retryAfter: nil, attempts: 2, jitter: 0.8)
+        #expect(jittered == .retry(afterSeconds: 240))
     }
 
     @Test func retryAfterIsAtLeastTheScheduleAndAtMostADay() {
-        #expect(policy.next(statusCode: 429, retryAfter: .seconds(60), attempts: 1, at: now) == .retry(at: now.addingTimeInterval(60)))
-        #expect(policy.next(statusCode: 503, retryAfter: .seconds(1), attempts: 2, at: now) == .retry(at: now.addingTimeInterval(300)))
-        #expect(policy.next(statusCode: 503, retryAfter: .seconds(9_999_999), attempts: 1, at: now) == .retry(at: now.addingTimeInterval(86_400)))
-        #expect(policy.next(statusCode: 500, retryAfter: .seconds(60), attempts: 1, at: now) == .retry(at: now.addingTimeInterval(5)),
+        #expect(policy.next(statusCode: 429, retryAfter: .seconds(60), attempts: 1) == .retry(afterSeconds: 60))
+        #expect(policy.next(statusCode: 503, retryAfter: .seconds(1), attempts: 2) == .retry(afterSeconds: 300))
+        #expect(policy.next(statusCode: 503, retryAfter: .seconds(9_999_999), attempts: 1) == .retry(afterSeconds: 86_400))
+        #expect(policy.next(statusCode: 500, retryAfter: .seconds(60), attempts: 1) == .retry(afterSeconds: 5),
                 "only on 429 and 503")
         #expect(RetryPolicy.retryAfter("120", now: now) == .seconds(120))
         #expect(RetryPolicy.retryAfter("Wed, 21 Oct 2015 07:28:00 GMT", now: Date(timeIntervalSince1970: 1_445_412_420)) == .seconds(60))
