@@ -20,8 +20,9 @@ public struct DeliveryConfiguration: Sendable {
     /// Attempts in flight at once in this process.
     public var concurrency = 256
     /// Attempts in flight at once in this process to one endpoint: an endpoint that hangs holds
-    /// at most this many slots, and the others keep being served.
-    public var concurrencyPerEndpoint: Int { max(1, concurrency / 2) }
+    /// at most this many slots, and the others keep being served: most of the process for a lone
+    /// busy endpoint, a quarter kept for the rest.
+    public var concurrencyPerEndpoint: Int { max(1, concurrency * 3 / 4) }
     /// Messages claimed per round trip.
     public var claimBatch = 200
     /// How long a claimed message is this process's: past it (the process died), another claims it.

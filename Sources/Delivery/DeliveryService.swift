@@ -106,35 +106,26 @@ public final class DeliveryService: Service, Sendable {
             }
             do {
                 let perEndpoint = configuration.concurrencyPerEndpoint
-                let busy = state.withLock { $0.perEndpoint.filter { $0.value >= perEndpoint }.map(\.key) }
+                let inFlightByEndpoint = state.withLock { $0.perEndpoint }
                 let claimed = try await pool.withConnection { [configuration] connection in
-                    try WebhookMessages.claim(limit: min(room, configuration.claimBatch), lease: configuration.lease, skipping: busy,
-                                              on: connection)
+                    try WebhookMessages.claim(limit: min(room, configuration.claimBatch), lease: configuration.lease,
+                                              perEndpoint: perEndpoint, inFlight: inFlightByEndpoint, on: connection)
                 }
                 failures = 0
                 guard !claimed.isEmpty else {
                     let (next, now) = try await pool.withConnection { try WebhookMessages.nextDue(on: $0) }
-                    // With every due message's endpoint busy, wait for an attempt to end.
-                    await claimBell.wait(timeout: busy.isEmpty ? sleep(until: next, now: now) : .milliseconds(100))
+                    // With every due message's endpoint at its share, wait for an attempt to end.
+                    let atShare = inFlightByEndpoint.values.contains { $0 >= perEndpoint }
+                    await claimBell.wait(timeout: atShare ? .milliseconds(100) : sleep(until: next, now: now))
                     continue
                 }
                 let deadline = ContinuousClock.now + configuration.requestTimeout
-                let excess = state.withLock { state -> [WebhookMessages.Claimed] in
-                    var excess: [WebhookMessages.Claimed] = []
+                state.withLock { state in
                     // Registered before it can finish: the task's `send` waits for this lock.
                     for message in claimed {
-                        guard state.perEndpoint[message.endpoint, default: 0] < perEndpoint else {
-                            excess.append(message)
-                            continue
-                        }
                         state.perEndpoint[message.endpoint, default: 0] += 1
                         state.attempts[AttemptKey(seq: message.seq, claim: message.claim)] = (Task { await self.send(message) }, deadline)
                     }
-                    return excess
-                }
-                // One batch held more of one endpoint's messages than its share: they go back.
-                if !excess.isEmpty {
-                    try await pool.withTransaction { try WebhookMessages.release(excess, on: $0) }
                 }
             } catch {
                 failures += 1
@@ -149,15 +140,20 @@ public final class DeliveryService: Service, Sendable {
     private func send(_ message: WebhookMessages.Claimed) async {
         let completion = await sender.attempt(message)
         count(completion)
-        let inFlight = state.withLock {
+        let (inFlight, endpointInFlight) = state.withLock {
             $0.attempts[AttemptKey(seq: message.seq, claim: message.claim)] = nil
             $0.perEndpoint[message.endpoint, default: 1] -= 1
-            if $0.perEndpoint[message.endpoint] == 0 { $0.perEndpoint[message.endpoint] = nil }
+            let left = $0.perEndpoint[message.endpoint] ?? 0
+            if left == 0 { $0.perEndpoint[message.endpoint] = nil }
             $0.completions.append(completion)
-            return $0.inFlight
+            return ($0.inFlight, left)
         }
         recordBell.ring()
-        if configuration.concurrency - inFlight == minimumClaim || inFlight == 0 { claimBell.ring() }
+        // Room for a good share of a batch, overall or for an endpoint at its share.
+        if configuration.concurrency - inFlight == minimumClaim || inFlight == 0
+            || configuration.concurrencyPerEndpoint - endpointInFlight == minimumClaim {
+            claimBell.ring()
+        }
     }
 
     /// An attempt ends within `requestTimeout` whatever the receiver does: four times a second,

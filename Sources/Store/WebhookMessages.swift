@@ -94,24 +94,30 @@ public enum WebhookMessages {
     /// Claims up to `limit` due messages for one attempt each: their `next_attempt_at` moves past
     /// the lease, so a process killed mid-attempt leaves them to be claimed again after it.
     /// Messages of an endpoint disabled meanwhile stop being claimable. Run outside a transaction.
-    /// `busy`: endpoints that have as many attempts in flight in this process as one endpoint may
-    /// have; their messages are left for later, so a slow endpoint never takes every slot.
-    public static func claim(limit: Int, lease: Duration, skipping busy: [String] = [],
+    /// At most `perEndpoint` messages of one endpoint, less what `inFlight` says this process
+    /// already has of it: a slow endpoint never takes every slot. Rows locked but not taken are
+    /// let go when the statement ends.
+    public static func claim(limit: Int, lease: Duration, perEndpoint: Int = .max, inFlight: [String: Int] = [:],
                              on connection: isolated PostgresConnection) throws -> [Claimed] {
         let token = Int64.random(in: 1...Int64.max)
+        let busy = inFlight.filter { $0.value >= perEndpoint }.map(\.key)
         let rows = try connection.query("""
             WITH due AS (
-                SELECT seq FROM webhook_messages WHERE next_attempt_at <= now() AND endpoint_id <> ALL ($4)
+                SELECT seq, endpoint_id FROM webhook_messages WHERE next_attempt_at <= now() AND endpoint_id <> ALL ($4)
                 ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED
+            ), taken AS (
+                SELECT due.seq FROM (SELECT seq, endpoint_id, row_number() OVER (PARTITION BY endpoint_id ORDER BY seq) AS n FROM due) due
+                LEFT JOIN unnest($5::text[], $6::int8[]) AS f(endpoint_id, in_flight) USING (endpoint_id)
+                WHERE due.n <= $7 - coalesce(f.in_flight, 0)
             )
             UPDATE webhook_messages m
             SET next_attempt_at = CASE WHEN e.status = 'enabled' THEN now() + make_interval(secs => $2) END,
                 claim = CASE WHEN e.status = 'enabled' THEN $3::int8 END
-            FROM due, webhook_endpoints e, transitions t
-            WHERE m.seq = due.seq AND e.id = m.endpoint_id AND t.seq = m.transition_seq
+            FROM taken, webhook_endpoints e, transitions t
+            WHERE m.seq = taken.seq AND e.id = m.endpoint_id AND t.seq = m.transition_seq
             RETURNING m.seq, m.endpoint_id, m.subscription, m.attempts, t.event_id, t.payload, e.url, e.secret,
                       CASE WHEN e.previous_secret_expires_at > now() THEN e.previous_secret END, e.status = 'enabled'
-            """, [limit, lease.seconds, token, busy])
+            """, [limit, lease.seconds, token, busy, Array(inFlight.keys), inFlight.keys.map { Int64(inFlight[$0]!) }, Int64(min(perEndpoint, Int(Int32.max)))])
         var claimed: [Claimed] = []
         var bodiless: [Int64] = []
         for row in rows where try row.decode(Bool.self, column: 9) {
@@ -134,17 +140,6 @@ public enum WebhookMessages {
                 """, [bodiless, token])
         }
         return claimed
-    }
-
-    /// Gives claimed messages back (claimable now): what a process claimed beyond its share for
-    /// one endpoint.
-    public static func release(_ messages: [Claimed], on connection: isolated PostgresConnection) throws {
-        guard !messages.isEmpty else { return }
-        try connection.query("""
-            UPDATE webhook_messages m SET next_attempt_at = now(), claim = NULL
-            FROM (SELECT seq FROM webhook_messages WHERE seq = ANY ($1) AND claim = ANY ($2) ORDER BY seq FOR UPDATE) r
-            WHERE m.seq = r.seq
-            """, [messages.map(\.seq), Array(Set(messages.map(\.claim)))])
     }
 
     /// How one attempt ended, and what follows.

@@ -90,9 +90,7 @@ struct PipelineBench: AsyncParsableCommand {
                 """, [PostgresTimestamp(microsecondsSinceEpoch: Int64(windowEnd * 1e6))])[0].decode((Int, Int, Int).self)
         }
         let drainStart = ContinuousClock.now
-        while try await pool.withConnection({ try $0.query("SELECT count(*) FROM events WHERE status = 'pending'")[0].decode(Int.self, column: 0) }) > 0 {
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        try await WorkerBench.waitUntilDrained(pool)
         let drain = (ContinuousClock.now - drainStart).seconds
         // From the commit of the last event an activation needed (the latest event of its
         // subscription received before it was recorded) to the commit of the activation.
