@@ -9,7 +9,7 @@ public enum EventInbox {
     public struct Stored: Sendable {
         /// Ids that were new. Ids already stored, or repeated within the batch, are duplicates.
         public var newIDs: Set<String>
-        /// True when some subscription's work row was made due: workers should be told.
+        /// True when some subscription was signalled: workers should be told.
         public var scheduledWork: Bool
         /// `created` events refused because their add-on belongs to another subscription: event id
         /// to the owning subscription. Nothing of theirs was stored.
@@ -17,15 +17,15 @@ public enum EventInbox {
     }
 
     /// Stores the batch. For a duplicate nothing changes. Every subscription with a new pending
-    /// event gets its work row made due now; a row that is already due is left as it is (no new
-    /// row version, no NOTIFY). The conflict check locks the row first, so a worker folding that
-    /// subscription right now has committed before the WHERE sees its due_at: a timer it set in
-    /// the future is pulled to now, a row it deleted is inserted again.
+    /// event gets a signal (`work_signals`): a plain insert, so the batch never waits for a worker
+    /// folding one of its subscriptions (an upsert of that subscription's `work` row would lock it
+    /// and wait for the worker's whole batch). A worker deletes only the signals it read before
+    /// loading events, so a signal committed while it folds stays for the next fold.
     ///
     /// One statement (data-modifying CTEs), so outside a transaction it is one round trip and one
     /// durable commit: under load the round trips, not the rows, are what a batch pays for. Rows go
-    /// in sorted by id (then arrival), and work rows sorted by subscription, so overlapping batches
-    /// take their locks in the same order and cannot deadlock; within the batch the first arrival of
+    /// in sorted by id (then arrival), so overlapping batches take their locks in the same order and
+    /// cannot deadlock; within the batch the first arrival of
     /// an id is the one stored. The NOTIFY is left to the caller: inside this transaction it would
     /// hold PostgreSQL's database-wide notify lock across the commit and serialize batches.
     ///
@@ -65,12 +65,9 @@ public enum EventInbox {
                 ON CONFLICT (id) DO NOTHING
                 RETURNING id, project, subscription, status
             ), scheduled AS (
-                INSERT INTO work (project, subscription, due_at)
-                SELECT DISTINCT project, subscription, now() FROM inserted
+                INSERT INTO work_signals (project, subscription)
+                SELECT DISTINCT project, subscription FROM inserted
                 WHERE status = 'pending' AND subscription IS NOT NULL
-                ORDER BY project, subscription
-                ON CONFLICT (project, subscription) DO UPDATE SET due_at = excluded.due_at
-                    WHERE work.due_at > excluded.due_at
                 RETURNING 1
             )
             SELECT id, EXISTS (SELECT FROM scheduled), NULL::text FROM inserted

@@ -29,9 +29,12 @@ public enum EventRetry {
         }
         let (project, subscription) = try row.decode((String, String?).self)
         if let subscription {
+            // A signal makes it due now; a backoff in progress starts again from its first attempt.
             try connection.query("""
-                INSERT INTO work (project, subscription, due_at) VALUES ($1, $2, now())
-                ON CONFLICT (project, subscription) DO UPDATE SET due_at = now(), attempts = 0, last_error = NULL
+                WITH reset AS (
+                    UPDATE work SET attempts = 0, last_error = NULL WHERE project = $1 AND subscription = $2 AND attempts > 0
+                )
+                INSERT INTO work_signals (project, subscription) VALUES ($1, $2)
                 """, [project, subscription])
             try EventInbox.notifyWorkers(on: connection)
         }

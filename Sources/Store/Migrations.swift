@@ -7,6 +7,7 @@ public enum Migrations {
         embedded("002_lean_event_indexes.sql", PackageResources._02_lean_event_indexes_sql),
         embedded("003_storable_addons.sql", PackageResources._03_storable_addons_sql),
         embedded("004_delivery.sql", PackageResources._04_delivery_sql),
+        embedded("005_work_signals.sql", PackageResources._05_work_signals_sql),
     ]
 
     /// The schema version this build expects (what `/readyz` compares with the database).

@@ -9,7 +9,8 @@ import Postgres
 /// due rows in a sample of about `samplePages` pages. Failed events past the limit come from the
 /// partial index's own row estimate. `isEstimated` says when a figure is not exact.
 public struct QueueStats: Sendable, Equatable {
-    /// Subscriptions whose work is due now (pending events or a timer that has fired).
+    /// Subscriptions whose work is due now: signalled by ingest (new events), or a timer or retry
+    /// that has fired.
     public var due: Int
     /// Seconds since the oldest due work became due; 0 when nothing is due.
     public var oldestDueAge: Double
@@ -36,16 +37,28 @@ public struct QueueStats: Sendable, Equatable {
     public static func read(on connection: isolated PostgresConnection) throws -> QueueStats {
         let row = try connection.query("""
             SELECT (SELECT count(*) FROM (SELECT FROM work WHERE due_at <= now() LIMIT $1) d),
-                   coalesce(extract(epoch FROM now() - (SELECT min(due_at) FROM work)), 0)::float8,
+                   (SELECT count(*) FROM (SELECT DISTINCT project, subscription FROM (SELECT project, subscription FROM work_signals LIMIT $1) l) g),
+                   greatest(extract(epoch FROM now() - (SELECT min(due_at) FROM work)),
+                            extract(epoch FROM now() - (SELECT created_at FROM work_signals ORDER BY id LIMIT 1)), 0)::float8,
                    (SELECT count(*) FROM (SELECT FROM work WHERE due_at > now() LIMIT $1) s),
                    (SELECT count(*) FROM (SELECT FROM events WHERE status = 'failed' LIMIT $1) f),
                    (SELECT count(*) FROM (SELECT FROM work WHERE attempts > 0 LIMIT $1) r)
             """, [exactLimit])[0]
-        let (due, age, scheduled, failed, retrying) = try row.decode((Int64, Double, Int64, Int64, Int64).self)
+        let (due, signaled, age, scheduled, failed, retrying) = try row.decode((Int64, Int64, Double, Int64, Int64, Int64).self)
         var stats = QueueStats(due: Int(due), oldestDueAge: max(0, age), scheduled: Int(scheduled), failedEvents: Int(failed))
         stats.retrying = Int(retrying)
         if stats.due >= exactLimit || stats.scheduled >= exactLimit {
             try stats.estimateWork(on: connection)
+        }
+        // Subscriptions ingest signalled (a timer due as well counts twice: rare, and only while due).
+        if signaled >= exactLimit {
+            let live = try connection.query("""
+                SELECT coalesce((SELECT n_live_tup FROM pg_stat_user_tables WHERE relid = 'work_signals'::regclass), 0)::float8
+                """)[0].decode(Double.self, column: 0)
+            stats.due += max(exactLimit, Int(live.rounded()))
+            stats.isEstimated = true
+        } else {
+            stats.due += Int(signaled)
         }
         if stats.failedEvents >= exactLimit {
             let estimate = try connection.query("""

@@ -17,7 +17,8 @@ public enum SubscriptionQueries {
         let row = try connection.query("""
             SELECT EXISTS (SELECT FROM events WHERE project = $1 AND subscription = $2),
                    EXISTS (SELECT FROM events WHERE project = $1 AND subscription = $2 AND status = 'pending')
-                   OR EXISTS (SELECT FROM work WHERE project = $1 AND subscription = $2 AND due_at <= now()),
+                   OR EXISTS (SELECT FROM work WHERE project = $1 AND subscription = $2 AND due_at <= now())
+                   OR EXISTS (SELECT FROM work_signals WHERE project = $1 AND subscription = $2),
                    (SELECT count(*) FROM events WHERE project = $1 AND subscription = $2 AND status = 'failed')
             """, [project, subscription])[0]
         let (known, pending, failed) = try row.decode((Bool, Bool, Int).self)

@@ -29,19 +29,24 @@ public enum WorkQueue {
     /// Attempts before the events that make a subscription fail are found and marked `failed`.
     public static let maxAttempts = 8
 
-    /// Claims up to `limit` due work rows (`FOR UPDATE SKIP LOCKED`, oldest due first) and
-    /// processes them set-based: a handful of statements for the whole batch, not per subscription.
-    /// If that fails, each subscription is retried under its own savepoint, so one failing
-    /// subscription is retried later with backoff while the others commit. Run inside a transaction.
+    /// A claimed subscription: its retry count, and the signals read before its events are loaded
+    /// (the only ones its fold may delete).
+    struct Claim {
+        var key: WorkKey
+        var attempts: Int
+        var signals: [Int64]
+    }
+
+    /// Claims up to `limit` subscriptions that have a due timer or retry (oldest first) or a
+    /// signal from ingest (oldest first), each under its advisory lock (`work_lock_key`, taken
+    /// with `pg_try_advisory_xact_lock`: one held by another worker is skipped, never waited for),
+    /// and processes them set-based: a handful of statements for the whole batch, not per
+    /// subscription. If that fails, each subscription is retried under its own savepoint, so one
+    /// failing subscription is retried later with backoff while the others commit. Run inside a
+    /// transaction.
     public static func processDue(limit: Int, on connection: isolated PostgresConnection) throws -> Outcome {
         let now = try connection.query("SELECT now()")[0].decode(PostgresTimestamp.self, column: 0)
-        let claimed = try connection.query("""
-            SELECT project, subscription, attempts FROM work
-            WHERE due_at <= now() ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED
-            """, [limit]).map { row in
-                let (project, subscription, attempts) = try row.decode((String, String, Int).self)
-                return (key: WorkKey(project: project, subscription: subscription), attempts: attempts)
-            }
+        let claimed = try claim(limit: limit, on: connection)
         var outcome = Outcome()
         outcome.claimed = claimed.count
         guard !claimed.isEmpty else { return outcome }
@@ -49,40 +54,95 @@ public enum WorkQueue {
         try connection.simpleQuery("SAVEPOINT batch")
         do {
             let result = try process(claimed.map(\.key), now: Instant(now), on: connection)
+            try consumeSignals(claimed.flatMap(\.signals), on: connection)
             try connection.simpleQuery("RELEASE SAVEPOINT batch")
             outcome.add(result)
             return outcome
         } catch {
             try connection.simpleQuery("ROLLBACK TO SAVEPOINT batch")
         }
-        for (key, attempts) in claimed {
+        for claim in claimed {
             try connection.simpleQuery("SAVEPOINT subscription")
             do {
-                let result = try process([key], now: Instant(now), on: connection)
+                let result = try process([claim.key], now: Instant(now), on: connection)
+                try consumeSignals(claim.signals, on: connection)
                 try connection.simpleQuery("RELEASE SAVEPOINT subscription")
                 outcome.add(result)
             } catch {
                 try connection.simpleQuery("ROLLBACK TO SAVEPOINT subscription; RELEASE SAVEPOINT subscription")
-                try scheduleRetry(key, attempts: attempts + 1, error: "\(error)", on: connection)
+                try scheduleRetry(claim, error: "\(error)", on: connection)
                 outcome.retried += 1
-                if attempts + 1 >= maxAttempts { outcome.toIsolate.append(key) }
+                if claim.attempts + 1 >= maxAttempts { outcome.toIsolate.append(claim.key) }
             }
         }
         return outcome
     }
 
+    /// Timers first, then signals up to the limit. Each inner query reads a few times the limit so
+    /// that rows of subscriptions other workers hold cannot fill the batch; the outer LIMIT stops
+    /// taking locks once the batch is full. A subscription with both a timer and signals is one
+    /// claim (the advisory lock is re-entrant).
+    static func claim(limit: Int, on connection: isolated PostgresConnection) throws -> [Claim] {
+        var claims: [Claim] = []
+        var index: [WorkKey: Int] = [:]
+        for row in try connection.query("""
+            SELECT project, subscription, attempts FROM (
+                SELECT project, subscription, attempts FROM work WHERE due_at <= now() ORDER BY due_at LIMIT $2
+            ) w WHERE pg_try_advisory_xact_lock(work_lock_key(project, subscription)) LIMIT $1
+            """, [limit, limit * 3]) {
+            let (project, subscription, attempts) = try row.decode((String, String, Int).self)
+            let key = WorkKey(project: project, subscription: subscription)
+            index[key] = claims.count
+            claims.append(Claim(key: key, attempts: attempts, signals: []))
+        }
+        for row in try connection.query("""
+            SELECT project, subscription, ids, attempts FROM (
+                SELECT s.project, s.subscription, string_agg(s.id::text, ',') AS ids, min(s.id) AS first,
+                       coalesce((SELECT attempts FROM work w WHERE w.project = s.project AND w.subscription = s.subscription), 0) AS attempts
+                FROM (SELECT id, project, subscription FROM work_signals ORDER BY id LIMIT $2) s
+                GROUP BY s.project, s.subscription ORDER BY first
+            ) g WHERE pg_try_advisory_xact_lock(work_lock_key(project, subscription)) LIMIT $1
+            """, [limit, limit * 4]) {
+            let (project, subscription, list, attempts) = try row.decode((String, String, String, Int).self)
+            let ids = signalIDs(list)
+            let key = WorkKey(project: project, subscription: subscription)
+            if let existing = index[key] {
+                claims[existing].signals += ids
+            } else if claims.count < limit {
+                index[key] = claims.count
+                claims.append(Claim(key: key, attempts: attempts, signals: ids))
+            }
+        }
+        return claims
+    }
+
+    /// Signal ids as `string_agg` lists them.
+    static func signalIDs(_ list: String) -> [Int64] {
+        list.split(separator: ",").compactMap { Int64($0) }
+    }
+
+    /// Deletes signals whose events the fold has taken in (read before it loaded the events).
+    static func consumeSignals(_ ids: [Int64], on connection: isolated PostgresConnection) throws {
+        guard !ids.isEmpty else { return }
+        try connection.query("DELETE FROM work_signals WHERE id = ANY($1::int8[])", [ids])
+    }
+
     /// For a subscription past its last attempt, in a transaction of its own (not while holding a
     /// batch of other subscriptions' work rows): finds the pending events that make it fail and
     /// marks them `failed`, and folds the rest for real, so its other facts, state and timers go on.
-    /// False when it was not done: another worker holds the row, or no event is to blame (the
+    /// Nil when it was not done: another worker holds the subscription, or no event is to blame (the
     /// stored facts fail on their own, or the failure is not about data: a deadlock, a lost
     /// connection), and the subscription keeps being retried with its work row and timers.
     public static func isolate(_ key: WorkKey, on connection: isolated PostgresConnection) throws -> Outcome? {
-        guard let row = try connection.query("""
-            SELECT now() FROM work WHERE project = $1 AND subscription = $2 FOR UPDATE SKIP LOCKED
-            """, [key.project, key.subscription]).first else { return nil }
-        let now = Instant(try row.decode(PostgresTimestamp.self, column: 0))
-        guard let result = try isolateFailures(key, now: now, on: connection) else { return nil }
+        let row = try connection.query("""
+            SELECT now(), pg_try_advisory_xact_lock(work_lock_key($1, $2)),
+                   (SELECT string_agg(id::text, ',') FROM work_signals WHERE project = $1 AND subscription = $2)
+            """, [key.project, key.subscription])[0]
+        let (now, locked, list) = try row.decode((PostgresTimestamp, Bool, String?).self)
+        let signals = signalIDs(list ?? "")
+        guard locked else { return nil }
+        guard let result = try isolateFailures(key, now: Instant(now), on: connection) else { return nil }
+        try consumeSignals(signals, on: connection)
         var outcome = Outcome()
         outcome.claimed = 1
         outcome.add(result)
@@ -150,9 +210,15 @@ public enum WorkQueue {
         return result
     }
 
-    /// The earliest `due_at` of any work row and the database's clock, to sleep until it.
-    public static func nextDue(on connection: isolated PostgresConnection) throws -> (next: PostgresTimestamp?, now: PostgresTimestamp) {
-        try connection.query("SELECT min(due_at), now() FROM work")[0].decode((PostgresTimestamp?, PostgresTimestamp).self)
+    /// The earliest future `due_at` (a timer), whether work is due already (a timer or a signal),
+    /// and the database's clock. Work due but not claimed is held by another worker's batch: that
+    /// worker goes on with it, so it is no reason to come straight back (which was a busy loop of
+    /// empty claims for as long as the other batch ran).
+    public static func nextDue(on connection: isolated PostgresConnection) throws -> (next: PostgresTimestamp?, dueNow: Bool, now: PostgresTimestamp) {
+        try connection.query("""
+            SELECT (SELECT min(due_at) FROM work WHERE due_at > now()),
+                   EXISTS (SELECT FROM work WHERE due_at <= now()) OR EXISTS (SELECT FROM work_signals), now()
+            """)[0].decode((PostgresTimestamp?, Bool, PostgresTimestamp).self)
     }
 
     struct Processed {
@@ -211,12 +277,14 @@ public enum WorkQueue {
                 FROM unnest($1::text[], $2::text[]) AS batch(id, error) WHERE events.id = batch.id
                 """, [undecodable.map(\.id), undecodable.map(\.error)])
         }
+        // Work rows are only written under the subscription's advisory lock: nobody waits here.
         let timed = evaluated.filter { $0.evaluation.state.nextDueAt != nil }
         if !timed.isEmpty {
             try connection.query("""
-                UPDATE work SET due_at = t.due_at, attempts = 0, last_error = NULL
-                FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS t(project, subscription, due_at)
-                WHERE work.project = t.project AND work.subscription = t.subscription
+                INSERT INTO work (project, subscription, due_at)
+                SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[])
+                ON CONFLICT (project, subscription) DO UPDATE SET due_at = excluded.due_at, attempts = 0, last_error = NULL
+                    WHERE (work.due_at, work.attempts, work.last_error) IS DISTINCT FROM (excluded.due_at, 0, NULL)
                 """, [timed.map(\.key.project), timed.map(\.key.subscription), timed.map { PostgresTimestamp($0.evaluation.state.nextDueAt!) }])
         }
         let done = evaluated.filter { $0.evaluation.state.nextDueAt == nil }
@@ -233,12 +301,17 @@ public enum WorkQueue {
     /// Capped exponential backoff with jitter (0.5 s doubling, at most 5 min). The work row, and so
     /// the subscription's timers, always stays: past `maxAttempts` the failing events are set aside
     /// by `isolateFailures`, and a failure no event explains keeps being retried every few minutes.
-    static func scheduleRetry(_ key: WorkKey, attempts: Int, error: String, on connection: isolated PostgresConnection) throws {
+    static func scheduleRetry(_ claim: Claim, error: String, on connection: isolated PostgresConnection) throws {
+        let attempts = claim.attempts + 1
         let base = min(300.0, 0.5 * Double(1 << min(attempts, 20)))
         let delay = base * Double.random(in: 0.5...1.0)
+        // The row holds the backoff; the signals it replaces would make the subscription due now.
         try connection.query("""
-            UPDATE work SET attempts = $3, last_error = $4, due_at = now() + make_interval(secs => $5)
-            WHERE project = $1 AND subscription = $2
-            """, [key.project, key.subscription, attempts, error, delay])
+            INSERT INTO work (project, subscription, due_at, attempts, last_error)
+            VALUES ($1, $2, now() + make_interval(secs => $5), $3, $4)
+            ON CONFLICT (project, subscription) DO UPDATE
+                SET attempts = excluded.attempts, last_error = excluded.last_error, due_at = excluded.due_at
+            """, [claim.key.project, claim.key.subscription, attempts, error, delay])
+        try consumeSignals(claim.signals, on: connection)
     }
 }

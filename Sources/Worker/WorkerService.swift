@@ -97,8 +97,11 @@ public final class WorkerService: Service, Sendable {
                 if outcome.deliverable > 0 { await notifyDelivery() }
                 for key in outcome.toIsolate { await isolate(key) }
                 if outcome.claimed == limit { continue }  // more may be due right now
-                let (next, now) = try await pool.withConnection { connection in try WorkQueue.nextDue(on: connection) }
-                await bell.wait(timeout: sleep(until: next, now: now))
+                let (next, dueNow, now) = try await pool.withConnection { connection in try WorkQueue.nextDue(on: connection) }
+                // Due rows we could not claim are another batch's; look again soon in case that
+                // worker died, else sleep until the next timer or a notification.
+                let timeout = sleep(until: next, now: now)
+                await bell.wait(timeout: dueNow ? min(timeout, Self.heldRecheck) : timeout)
             } catch {
                 failures += 1
                 logger.warning("worker batch failed", metadata: ["worker": "\(number)", "error": "\(error)"])
@@ -106,6 +109,9 @@ public final class WorkerService: Service, Sendable {
             }
         }
     }
+
+    /// How soon a worker looks again at due rows another batch held.
+    static let heldRecheck: Duration = .milliseconds(200)
 
     /// Until the next timer (by the database's clock), at most `pollInterval`.
     private func sleep(until next: PostgresTimestamp?, now: PostgresTimestamp) -> Duration {

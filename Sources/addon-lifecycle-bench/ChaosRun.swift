@@ -97,6 +97,7 @@ struct ChaosRun: AsyncParsableCommand {
             let (pending, due) = try await pool.withConnection { connection in
                 try connection.query("""
                     SELECT (SELECT count(*) FROM events WHERE status = 'pending'), (SELECT count(*) FROM work WHERE due_at <= now())
+                           + (SELECT count(*) FROM work_signals)
                     """)[0].decode((Int, Int).self)
             }
             if pending == 0 && due == 0 { break }

@@ -149,7 +149,7 @@ struct WorkerBench: AsyncParsableCommand {
         while true {
             let (now, due, ended) = try await pool.withConnection { connection in
                 try connection.query("""
-                    SELECT now(), (SELECT count(*) FROM work WHERE due_at <= now()),
+                    SELECT now(), (SELECT count(*) FROM work WHERE due_at <= now()) + (SELECT count(*) FROM work_signals),
                            (SELECT count(*) FROM transitions WHERE kind = 'ended' AND project = 'timers')
                     """)[0].decode((PostgresTimestamp, Int, Int).self)
             }
@@ -187,13 +187,13 @@ struct WorkerBench: AsyncParsableCommand {
 }
 
 extension WorkerBench {
-    /// Until no event is pending. Every pending event's subscription has a due work row, so the
-    /// probe is a look at the start of `work_due_idx`, not a count of the events table (which,
+    /// Until no event is pending. Every pending event's subscription has a signal or a due work
+    /// row, so the probe is a look at the start of two indexes, not a count of the events table (which,
     /// every few milliseconds, would cost the machine a good share of a core); one count confirms.
     static func waitUntilDrained(_ pool: PostgresPool) async throws {
         while true {
             while try await pool.withConnection({
-                try $0.query("SELECT EXISTS (SELECT FROM work WHERE due_at <= now())")[0].decode(Bool.self, column: 0)
+                try $0.query("SELECT EXISTS (SELECT FROM work WHERE due_at <= now()) OR EXISTS (SELECT FROM work_signals)")[0].decode(Bool.self, column: 0)
             }) {
                 try await Task.sleep(for: .milliseconds(10))
             }

@@ -9,6 +9,13 @@ import Store
 struct Database {
     let configuration: PostgresConfiguration
     private let embedded: EmbeddedCluster?
+    /// For the workers and delivery: the same database, with statements planned afresh (see
+    /// `PostgresConfiguration.customPlans`).
+    var backgroundConfiguration: PostgresConfiguration {
+        var configuration = configuration
+        configuration.customPlans = true
+        return configuration
+    }
     /// True on the private development cluster (no DATABASE_URL).
     var isEmbedded: Bool { embedded != nil }
     private let startedEmbedded: Bool

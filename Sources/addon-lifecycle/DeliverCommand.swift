@@ -22,7 +22,7 @@ struct DeliverCommand: AsyncParsableCommand {
         HTTPLimits.raiseFileLimit()
         try await Database.with(url: options.resolvedDatabaseURL, logger: logger) { database in
             // Claims and attempt records, plus /metrics scrapes.
-            let pool = PostgresPool(configuration: database.configuration, size: 3, logger: logger)
+            let pool = PostgresPool(configuration: database.backgroundConfiguration, size: 3, logger: logger)
             try await database.prepareSchema(pool, logger: logger)
             Observability.bootstrap()
             let service = DeliveryService(pool: pool, configuration: try delivery.configuration(embedded: database.isEmbedded), logger: logger)

@@ -48,11 +48,11 @@ enum HTTPService {
                       allowPrivateDestinations: deliveryConfiguration.allowPrivateDestinations), pool: pool, logger: logger)
             var services: [any Service] = [pool]
             if let workers {
-                let workerPool = PostgresPool(configuration: database.configuration, size: workers.workers + 1, logger: logger)
+                let workerPool = PostgresPool(configuration: database.backgroundConfiguration, size: workers.workers + 1, logger: logger)
                 services += [workerPool, WorkerService(pool: workerPool, configuration: workers, logger: logger)]
             }
             if delivers {
-                let deliveryPool = PostgresPool(configuration: database.configuration, size: 2, logger: logger)
+                let deliveryPool = PostgresPool(configuration: database.backgroundConfiguration, size: 2, logger: logger)
                 services += [deliveryPool, DeliveryService(pool: deliveryPool, configuration: deliveryConfiguration, logger: logger)]
             }
             // Shutdown runs in reverse: HTTP stops accepting and drains first, then the workers

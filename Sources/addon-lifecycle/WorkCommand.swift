@@ -25,7 +25,7 @@ struct WorkCommand: AsyncParsableCommand {
         try await Database.with(url: options.resolvedDatabaseURL, logger: logger) { database in
             // One connection per worker, one for the listener's relay, one for /metrics scrapes; and
             // two for delivery's claims and records.
-            let pool = PostgresPool(configuration: database.configuration, size: worker.resolvedWorkers + (noDelivery ? 2 : 4), logger: logger)
+            let pool = PostgresPool(configuration: database.backgroundConfiguration, size: worker.resolvedWorkers + (noDelivery ? 2 : 4), logger: logger)
             try await database.prepareSchema(pool, logger: logger)
             Observability.bootstrap()
             let workers = WorkerService(pool: pool, configuration: worker.configuration, logger: logger)

@@ -38,7 +38,7 @@ extension WebhookTests {
         // The owner may attach it again (the earliest creation wins in the fold).
         #expect(try await post(WebhookFixtures.attached(id: "evt_a2", subscription: "sub_a", sad: "sad_shared")).status == .accepted)
         #expect(try await storedEvents().map(\.0) == ["evt_a1", "evt_a2"])
-        #expect(try await workRows() == ["sub_a"])
+        #expect(try await signalledSubscriptions() == ["sub_a"])
     }
 
     @Test func withinOneBatchTheFirstArrivalOwnsTheAddon() async throws {

@@ -45,9 +45,9 @@ import Testing
         }
     }
 
-    func workRows() async throws -> [String] {
+    func signalledSubscriptions() async throws -> [String] {
         try await pool.withConnection { connection in
-            try connection.query("SELECT subscription FROM work ORDER BY subscription").map { try $0.decode(String.self, column: 0) }
+            try connection.query("SELECT DISTINCT subscription FROM work_signals ORDER BY subscription").map { try $0.decode(String.self, column: 0) }
         }
     }
 
@@ -65,7 +65,7 @@ import Testing
         #expect(reply.json == ["object": "eventReceipt", "id": "evt_accepted", "status": "accepted"])
         #expect(try await storedEvents().map(\.0) == ["evt_accepted"])
         #expect(try await storedEvents().map(\.1) == ["pending"])
-        #expect(try await workRows() == ["sub_9"])
+        #expect(try await signalledSubscriptions() == ["sub_9"])
     }
 
     @Test func rawBodyIsStoredByteForByte() async throws {
@@ -80,7 +80,7 @@ import Testing
         #expect(reply.status == .accepted)
         #expect(reply.json?["status"]?.stringValue == "ignored")
         #expect(try await storedEvents().map(\.1) == ["ignored"])
-        #expect(try await workRows() == [])
+        #expect(try await signalledSubscriptions() == [])
     }
 
     @Test func theSameEventThreeTimesIsOneRowAndTwoDuplicates() async throws {
@@ -98,7 +98,7 @@ import Testing
         #expect(try await post(WebhookFixtures.attached(id: "evt_same", subscription: "sub_b")).status == .ok)
         let stored = try await pool.withConnection { try $0.query("SELECT body FROM events")[0].decode(String.self, column: 0) }
         #expect(stored == first)
-        #expect(try await workRows() == ["sub_a"])
+        #expect(try await signalledSubscriptions() == ["sub_a"])
     }
 
     @Test func concurrentDuplicatesStoreOnce() async throws {

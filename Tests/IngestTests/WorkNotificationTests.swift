@@ -30,9 +30,8 @@ struct WorkNotificationTests {
                 _ = try await client.execute(uri: "/webhooks", method: .post, headers: WebhookFixtures.headers(for: body), body: ByteBuffer(string: body)) { _ in }
             }
         }
-        // Exactly sub_1's first event and sub_2's notify. The ignored one, the duplicate and sub_1's
-        // second event (its work row is already due) stay silent.
-        for _ in 0..<2 {
+        // Exactly the three new pending events notify. The ignored one and the duplicate stay silent.
+        for _ in 0..<3 {
             guard case .notification(let notification)? = await events.next() else {
                 Issue.record("expected a work notification")
                 return

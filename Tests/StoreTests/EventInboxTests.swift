@@ -3,7 +3,7 @@ import Store
 import TestSupport
 import Testing
 
-/// How storing events schedules their subscription's work row.
+/// How storing events tells workers about their subscriptions.
 @Suite struct EventInboxTests {
     static let time = PostgresTimestamp(microsecondsSinceEpoch: 1_765_794_660_000_000)
 
@@ -12,34 +12,56 @@ import Testing
                     body: "{}", headers: PostgresJSONB("{}"), ignored: false)
     }
 
-    @Test func aFutureTimerIsPulledToNowAndAnAlreadyDueRowIsLeftAlone() async throws {
+    @Test func aNewPendingEventSignalsItsSubscriptionAndLeavesWorkRowsAlone() async throws {
         let pool = try await TestDatabase.pool("inbox_schedule")
         try await Migrator(logger: TestDatabase.logger).migrate(pool)
         try await pool.withConnection { connection in
             try connection.query("""
-                INSERT INTO work (project, subscription, due_at) VALUES
-                    ('gigs', 'sub_timer', now() + interval '1 day'), ('gigs', 'sub_due', now() - interval '1 minute')
+                INSERT INTO work (project, subscription, due_at) VALUES ('gigs', 'sub_timer', now() + interval '1 day')
                 """)
         }
-        func dueAt(_ subscription: String) async throws -> (PostgresTimestamp, Bool) {
+        func signals() async throws -> [String] {
             try await pool.withConnection { connection in
-                try connection.query("SELECT due_at, due_at <= now() FROM work WHERE project = 'gigs' AND subscription = $1", [subscription])[0]
-                    .decode((PostgresTimestamp, Bool).self)
+                try connection.query("SELECT subscription FROM work_signals ORDER BY id").map { try $0.decode(String.self, column: 0) }
             }
         }
-        let (dueBefore, _) = try await dueAt("sub_due")
-
-        let alreadyDue = try await pool.withConnection { try EventInbox.insert([Self.record("evt_a", subscription: "sub_due")], on: $0) }
-        #expect(alreadyDue.newIDs == ["evt_a"])
-        #expect(!alreadyDue.scheduledWork)
-        #expect(try await dueAt("sub_due").0 == dueBefore)
-
-        let timer = try await pool.withConnection { try EventInbox.insert([Self.record("evt_b", subscription: "sub_timer")], on: $0) }
+        let timer = try await pool.withConnection {
+            try EventInbox.insert([Self.record("evt_a", subscription: "sub_timer"), Self.record("evt_b", subscription: "sub_timer"),
+                                   Self.record("evt_c", subscription: "sub_new")], on: $0)
+        }
+        #expect(timer.newIDs == ["evt_a", "evt_b", "evt_c"])
         #expect(timer.scheduledWork)
-        #expect(try await dueAt("sub_timer").1)
+        // One signal per subscription of the batch; the timer's row is the workers' alone.
+        let signalled = try await signals()
+        #expect(signalled.sorted() == ["sub_new", "sub_timer"])
+        let (timerStillAhead, rows) = try await pool.withConnection { connection in
+            try connection.query("SELECT bool_and(due_at > now()), count(*) FROM work")[0].decode((Bool, Int).self)
+        }
+        #expect(timerStillAhead && rows == 1)
 
-        let fresh = try await pool.withConnection { try EventInbox.insert([Self.record("evt_c", subscription: "sub_new")], on: $0) }
-        #expect(fresh.scheduledWork)
-        #expect(try await dueAt("sub_new").1)
+        let duplicate = try await pool.withConnection { try EventInbox.insert([Self.record("evt_a", subscription: "sub_timer")], on: $0) }
+        #expect(duplicate.newIDs.isEmpty && !duplicate.scheduledWork)
+        #expect(try await signals().count == 2)
+    }
+
+    /// The lock a worker of earlier versions held on a work row for its whole batch: ingest no longer
+    /// touches the row, so a batch goes through under a lock timeout far shorter than the hold.
+    @Test func ingestDoesNotWaitForAHeldWorkRow() async throws {
+        let pool = try await TestDatabase.pool("inbox_held")
+        try await Migrator(logger: TestDatabase.logger).migrate(pool)
+        try await pool.withConnection { connection in
+            try connection.query("INSERT INTO work (project, subscription, due_at) VALUES ('gigs', 'sub_held', now())")
+        }
+        let holder = try await PostgresConnection.connect(pool.configuration)
+        _ = try await holder.simpleQuery("BEGIN")
+        _ = try await holder.query("SELECT FROM work WHERE subscription = 'sub_held' FOR UPDATE")
+        _ = try await holder.query("SELECT pg_advisory_xact_lock(work_lock_key('gigs', 'sub_held'))")
+        let stored = try await pool.withTransaction { connection in
+            try connection.query("SET LOCAL lock_timeout = '200ms'")
+            return try EventInbox.insert([Self.record("evt_held", subscription: "sub_held")], on: connection)
+        }
+        #expect(stored.newIDs == ["evt_held"] && stored.scheduledWork)
+        _ = try await holder.simpleQuery("ROLLBACK")
+        await holder.close()
     }
 }
