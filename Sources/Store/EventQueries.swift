@@ -14,7 +14,7 @@ public enum EventQueries {
     /// Failed events, newest first (by arrival). Only `failed` is listed: it has a small partial
     /// index, while a listing of every processed event would cost ingest an index on all of them.
     public static func listFailed(page: PageRequest, on connection: isolated PostgresConnection) throws -> Page<JSONValue> {
-        let keyset = Keyset(select: columns, table: "events", conditions: ["status = 'failed'", "last_error IS NOT NULL"], binds: [], cursorScope: 0)
+        let keyset = Keyset(select: columns, table: "events", conditions: ["status = 'failed'"], binds: [], cursorScope: 0)
         return try keyset.page(page, on: connection, decode: record)
     }
 

@@ -8,7 +8,6 @@ public enum Migrations {
         embedded("003_storable_addons.sql", PackageResources._03_storable_addons_sql),
         embedded("004_delivery.sql", PackageResources._04_delivery_sql),
         embedded("005_work_signals.sql", PackageResources._05_work_signals_sql),
-        embedded("006_hot_event_updates.sql", PackageResources._06_hot_event_updates_sql),
     ]
 
     /// The schema version this build expects (what `/readyz` compares with the database).

@@ -41,7 +41,7 @@ public struct QueueStats: Sendable, Equatable {
                    greatest(extract(epoch FROM now() - (SELECT min(due_at) FROM work)),
                             extract(epoch FROM now() - (SELECT created_at FROM work_signals ORDER BY id LIMIT 1)), 0)::float8,
                    (SELECT count(*) FROM (SELECT FROM work WHERE due_at > now() LIMIT $1) s),
-                   (SELECT count(*) FROM (SELECT FROM events WHERE status = 'failed' AND last_error IS NOT NULL LIMIT $1) f),
+                   (SELECT count(*) FROM (SELECT FROM events WHERE status = 'failed' LIMIT $1) f),
                    (SELECT count(*) FROM (SELECT FROM work WHERE attempts > 0 LIMIT $1) r)
             """, [exactLimit])[0]
         let (due, signaled, age, scheduled, failed, retrying) = try row.decode((Int64, Int64, Double, Int64, Int64, Int64).self)
