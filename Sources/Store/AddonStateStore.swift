@@ -4,7 +4,7 @@ import Postgres
 
 /// The SQL of the materialized add-on state.
 public enum AddonStateStore {
-    /// Writes evaluated add-ons (insert or overwrite), each with its project, in one statement. The
+    /// Writes evaluated add-ons (insert, or overwrite when changed), each with its project, in one statement. The
     /// add-on object goes in as json text: any JSON the decoder accepted is storable (migration 003).
     public static func upsert(_ entries: [(project: String, state: AddonState)], on connection: isolated PostgresConnection) throws(PostgresError) {
         guard !entries.isEmpty else { return }
@@ -25,6 +25,15 @@ public enum AddonStateStore {
                 activated_at = excluded.activated_at, ended_at = excluded.ended_at, canceled_at = excluded.canceled_at,
                 end_reason = excluded.end_reason, period_number = excluded.period_number,
                 period_start = excluded.period_start, period_end = excluded.period_end, updated_at = now()
+            -- An add-on the fold left as it was keeps its row version (and its indexes their entries).
+            WHERE (subscription_addons.subscription, subscription_addons.addon_id, subscription_addons.addon::text,
+                   subscription_addons.status, subscription_addons.created_at, subscription_addons.eligible_at,
+                   subscription_addons.activated_at, subscription_addons.ended_at, subscription_addons.canceled_at,
+                   subscription_addons.end_reason, subscription_addons.period_number, subscription_addons.period_start,
+                   subscription_addons.period_end)
+                IS DISTINCT FROM (excluded.subscription, excluded.addon_id, excluded.addon::text, excluded.status,
+                   excluded.created_at, excluded.eligible_at, excluded.activated_at, excluded.ended_at, excluded.canceled_at,
+                   excluded.end_reason, excluded.period_number, excluded.period_start, excluded.period_end)
             """, [
                 entries.map(\.project), addons.map(\.id), addons.map(\.subscription), addons.map(\.addon.id),
                 addons.map(\.addon.rawText), addons.map(\.status.rawValue),

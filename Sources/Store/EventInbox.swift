@@ -43,8 +43,12 @@ public enum EventInbox {
                                      $8::bool[], $9::text[])
                      WITH ORDINALITY AS b(id, type, project, subscription, time, body, headers, ignored, addon, arrival)
             ), fresh AS (
-                -- The first arrival of each id not stored yet: the only rows that can be stored.
-                SELECT DISTINCT ON (id) * FROM batch WHERE NOT EXISTS (SELECT FROM events e WHERE e.id = batch.id)
+                -- The first arrival of each id not stored yet: the only rows that can be stored. A
+                -- lateral probe per id: NOT EXISTS let the plan cached on a fresh, empty table be a
+                -- hash anti join over a scan of all events, for every batch until the next ANALYZE.
+                SELECT DISTINCT ON (id) batch.* FROM batch
+                LEFT JOIN LATERAL (SELECT true AS stored FROM events e WHERE e.id = batch.id LIMIT 1) known ON true
+                WHERE known.stored IS NULL
                 ORDER BY id, arrival
             ), claimed AS (
                 INSERT INTO subscription_addon_owners (project, id, subscription)

@@ -217,7 +217,7 @@ public enum WorkQueue {
     public static func nextDue(on connection: isolated PostgresConnection) throws -> (next: PostgresTimestamp?, dueNow: Bool, now: PostgresTimestamp) {
         try connection.query("""
             SELECT (SELECT min(due_at) FROM work WHERE due_at > now()),
-                   EXISTS (SELECT FROM work WHERE due_at <= now()) OR EXISTS (SELECT FROM work_signals), now()
+                   EXISTS (SELECT FROM work WHERE due_at <= now()) OR EXISTS (SELECT FROM work_signals ORDER BY id LIMIT 1), now()
             """)[0].decode((PostgresTimestamp?, Bool, PostgresTimestamp).self)
     }
 

@@ -16,12 +16,14 @@ public final class WorkerService: Service, Sendable {
     public struct Configuration: Sendable {
         /// Worker loops in this process (`WORKERS`).
         public var workers: Int
-        /// Subscriptions claimed per transaction.
+        /// Subscriptions claimed per transaction. Each is held by an advisory lock until the commit:
+        /// a process takes up to workers × batchSize of PostgreSQL's lock table, whose size is
+        /// max_locks_per_transaction × max_connections (6,400 by default).
         public var batchSize: Int
         /// Longest sleep without a wake-up: the fallback if notifications are lost.
         public var pollInterval: Duration
 
-        public init(workers: Int = 2, batchSize: Int = 50, pollInterval: Duration = .seconds(5)) {
+        public init(workers: Int = 2, batchSize: Int = 100, pollInterval: Duration = .seconds(5)) {
             self.workers = workers
             self.batchSize = batchSize
             self.pollInterval = pollInterval

@@ -21,6 +21,7 @@ struct PipelineBench: AsyncParsableCommand {
     @Option(help: "Subscriptions the add-ons spread over.") var subscriptions = 20_000
     @Option(help: "`work` processes.") var processes = 1
     @Option(help: "Worker actors per process.") var workers = 2
+    @Option(help: "Subscriptions a worker claims per transaction.") var batchSize = 100
     @Flag(help: "Also deliver every transition to a local receiver (the work processes deliver).") var delivery = false
     @Option(help: "The addon-lifecycle binary.") var binary: String?
     @Option(help: "The wrk script (`.ci/wrk-webhooks.lua`).") var script = ".ci/wrk-webhooks.lua"
@@ -56,7 +57,7 @@ struct PipelineBench: AsyncParsableCommand {
         ]) { $1 }, output: .inherit, error: .inherit)
         var work: [ChildProcess] = []
         for _ in 0..<processes {
-            work.append(try await ChildProcess.start(executable, ["work", "--workers", String(workers)] + (delivery ? [] : ["--no-delivery"]),
+            work.append(try await ChildProcess.start(executable, ["work", "--workers", String(workers), "--batch-size", String(batchSize)] + (delivery ? [] : ["--no-delivery"]),
                                                      environment: environment, output: .inherit, error: .inherit))
         }
         defer {

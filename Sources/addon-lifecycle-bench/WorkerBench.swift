@@ -193,7 +193,7 @@ extension WorkerBench {
     static func waitUntilDrained(_ pool: PostgresPool) async throws {
         while true {
             while try await pool.withConnection({
-                try $0.query("SELECT EXISTS (SELECT FROM work WHERE due_at <= now()) OR EXISTS (SELECT FROM work_signals)")[0].decode(Bool.self, column: 0)
+                try $0.query("SELECT EXISTS (SELECT FROM work WHERE due_at <= now()) OR EXISTS (SELECT FROM work_signals ORDER BY id LIMIT 1)")[0].decode(Bool.self, column: 0)
             }) {
                 try await Task.sleep(for: .milliseconds(10))
             }

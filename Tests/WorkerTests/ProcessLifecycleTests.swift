@@ -54,6 +54,15 @@ struct ProcessLifecycleTests {
         #expect(await Self.clusterRuns(in: directory) == false, "the embedded cluster it started is still running")
     }
 
+    @Test(arguments: [["--batch-size", "0"], ["--batch-size", "many"]], [[:], ["WORKER_BATCH_SIZE": "1001"]])
+    func aBadBatchSizeIsOneLineAndNonZero(arguments: [String], environment: [String: String]) async throws {
+        let (status, output) = try await ChildProcess.output(ChildProcess.addonLifecycle, ["work"] + (environment.isEmpty ? arguments : []),
+                                                             environment: environment)
+        #expect(status != 0)
+        #expect(output.contains("batch") || output.contains("BATCH"), "\(output)")
+        #expect(!output.contains("Fatal error"), "\(output)")
+    }
+
     @Test func aProcessThatJoinedTheClusterLeavesItRunning() async throws {
         let directory = try Self.directory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
