@@ -87,10 +87,23 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
+        // The operator console (SPEC §8): a page, its styles and script modules, compiled in.
+        .target(
+            name: "Console",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            resources: [
+                .embedInCode("console.html"), .embedInCode("console.css"), .embedInCode("app.js"), .embedInCode("api.js"),
+                .embedInCode("metrics.js"), .embedInCode("timeline.js"), .embedInCode("pages.js"), .embedInCode("icon.svg"),
+            ]
+        ),
         // The read and operator API (SPEC §4, §6 endpoints), health, metrics and the OpenAPI document.
         .target(
             name: "API",
             dependencies: [
+                "Console",
                 "Ingest",
                 "Delivery",
                 "Replay",

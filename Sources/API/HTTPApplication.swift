@@ -1,3 +1,4 @@
+import Console
 import Hummingbird
 import StandardWebhooks
 import Ingest
@@ -5,8 +6,8 @@ import Logging
 import Postgres
 import Prometheus
 
-/// The whole HTTP surface of `serve` and `run` (SPEC §2 and §4): webhooks, health, metrics, and the
-/// read and operator API behind bearer auth.
+/// The whole HTTP surface of `serve` and `run` (SPEC §2, §4 and §8): webhooks, health, metrics, the
+/// read and operator API behind bearer auth, and the console that uses it.
 public enum HTTPApplication {
     public struct Configuration: Sendable {
         public var hostname: String
@@ -44,6 +45,7 @@ public enum HTTPApplication {
             SubscriptionRoutes(pool: pool).register(on: api)
             EndpointRoutes(pool: pool, allowPrivateDestinations: allowPrivateDestinations).register(on: api)
             OpenAPIDocument.register(on: api)
+            ConsoleRoutes.register(on: router)
         }
     }
 
