@@ -235,6 +235,11 @@ def main():
         width = driver.execute_script("return document.documentElement.scrollWidth")
         check(width <= 390, f"the page is {width} px wide at 390 px")
         driver.set_window_size(1280, 900)
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+        background = driver.execute_script("return getComputedStyle(document.body).backgroundColor")
+        check(background == "rgb(17, 21, 26)", f"dark mode did not apply (background {background})")
+        driver.save_screenshot(f"{SHOTS}/subscription-1280-dark.png")
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "light"}]})
 
         # "As of" before the activation shows the pass pending, in the timeline and in the state.
         before = (ACTIVATION - datetime.timedelta(hours=6)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -295,7 +300,7 @@ def main():
         until.until(lambda d: "refused" in d.find_element(By.ID, "token-message").text and d.find_element(By.ID, "token-dialog").is_displayed())
     finally:
         driver.quit()
-    print(f"console test: ok (screenshots in {SHOTS}: overview-1280.png, subscription-1280.png, subscription-390.png)")
+    print(f"console test: ok (screenshots in {SHOTS}: overview-1280.png, subscription-1280.png, subscription-1280-dark.png, subscription-390.png)")
 
 
 if __name__ == "__main__":
