@@ -10,8 +10,12 @@
 -- `work_lock_key` (released on commit, rollback or a lost connection), and deletes only the
 -- signals it read before it loaded the events, so a signal committed later stays for the next fold.
 --
--- Upgrading: existing due `work` rows are still claimed. Workers of this version read both; a
--- worker of an earlier version does not read signals, so upgrade `work` before `serve`.
+-- Upgrading (README, "Upgrading"): stop every `work` process of an earlier version, migrate,
+-- start the new `work` processes, then roll `serve`. Old and new workers must not run together
+-- (they own a subscription in different ways), and old workers never read signals. Until the
+-- last old `serve` is gone, the trigger below turns the wake-up an old ingest (or an old
+-- `events retry`) writes into `work` into a signal as well, so a new worker folding that
+-- subscription at that moment cannot overwrite it. Existing due `work` rows are claimed as timers.
 CREATE TABLE work_signals (
     id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     project         text NOT NULL,
@@ -27,3 +31,15 @@ CREATE INDEX work_signals_subscription_idx ON work_signals (project, subscriptio
 CREATE FUNCTION work_lock_key(project text, subscription text) RETURNS bigint
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$ SELECT hashtextextended(project || chr(31) || subscription, 5) $$;
+
+-- The wake-ups of earlier versions (a `work` row made due now): also a signal. Workers of this
+-- version only write future timers and backoffs, which it leaves alone.
+CREATE FUNCTION work_signal_from_due_row() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.due_at <= now() THEN
+        INSERT INTO work_signals (project, subscription) VALUES (NEW.project, NEW.subscription);
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER work_signal_from_due_row AFTER INSERT OR UPDATE OF due_at ON work
+    FOR EACH ROW EXECUTE FUNCTION work_signal_from_due_row();

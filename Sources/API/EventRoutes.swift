@@ -8,6 +8,8 @@ import Store
 /// `GET /events/{id}`, `GET /events?status=failed`, `POST /events/{id}/retry`.
 struct EventRoutes<Context: RequestContext> {
     let pool: PostgresPool
+    /// The lists and lookups (a hot standby with READ_DATABASE_URL); the retry reads the primary.
+    let reads: PostgresPool
 
     /// The statuses `GET /events` lists (see `EventQueries.listFailed`).
     enum ListedStatus: String, CaseIterable { case failed }
@@ -19,11 +21,11 @@ struct EventRoutes<Context: RequestContext> {
                 throw QueryParameters.invalid("status", "is required; only failed events are listed (look up others by id).")
             }
             let page = try query.page()
-            return Response.list(try await pool.read(logger: context.logger) { try EventQueries.listFailed(page: page, on: $0) })
+            return Response.list(try await reads.read(logger: context.logger) { try EventQueries.listFailed(page: page, on: $0) })
         }
         group.get("events/{id}") { _, context in
             let id = try context.pathParameter("id")
-            guard let record = try await pool.read(logger: context.logger, { try EventQueries.get(id: id, on: $0) }) else {
+            guard let record = try await reads.read(logger: context.logger, { try EventQueries.get(id: id, on: $0) }) else {
                 throw APIError.notFound("event")
             }
             return Response.json(record)

@@ -32,7 +32,8 @@ public enum HTTPApplication {
         }
     }
 
-    public static func router(pool: PostgresPool, committer: GroupCommitter, verifier: WebhookVerifier?, apiToken: String?,
+    /// `readPool`: where the read-only routes read (a hot standby), else `pool`.
+    public static func router(pool: PostgresPool, readPool: PostgresPool? = nil, committer: GroupCommitter, verifier: WebhookVerifier?, apiToken: String?,
                               limits: HTTPLimits = HTTPLimits(), allowPrivateDestinations: Bool = false,
                               registry: PrometheusCollectorRegistry = Observability.registry,
                               now: @escaping @Sendable () -> Int64 = WebhookClock.unixSeconds) -> Router<BasicRequestContext> {
@@ -40,9 +41,10 @@ public enum HTTPApplication {
             WebhookController(verifier: verifier, committer: committer, budget: BodyBudget(bytes: limits.unsignedBodyBudget), now: now)
                 .register(on: router)
             let api = router.group().add(middleware: BearerAuth(token: apiToken))
-            AddonRoutes(pool: pool).register(on: api)
-            EventRoutes(pool: pool).register(on: api)
-            SubscriptionRoutes(pool: pool).register(on: api)
+            let reads = readPool ?? pool
+            AddonRoutes(pool: reads).register(on: api)
+            EventRoutes(pool: pool, reads: reads).register(on: api)
+            SubscriptionRoutes(pool: reads).register(on: api)
             EndpointRoutes(pool: pool, allowPrivateDestinations: allowPrivateDestinations).register(on: api)
             OpenAPIDocument.register(on: api)
             ConsoleRoutes.register(on: router)
@@ -74,10 +76,11 @@ public enum HTTPApplication {
     }
 
     /// The process bootstraps `Observability` first, so the metrics of every service land in it.
-    public static func application(_ configuration: Configuration, pool: PostgresPool, logger: Logger) -> some ApplicationProtocol {
+    public static func application(_ configuration: Configuration, pool: PostgresPool, readPool: PostgresPool? = nil,
+                                   logger: Logger) -> some ApplicationProtocol {
         let committer = GroupCommitter(pool: pool, logger: logger)
         return Application(
-            router: router(pool: pool, committer: committer, verifier: configuration.verifier, apiToken: configuration.apiToken,
+            router: router(pool: pool, readPool: readPool, committer: committer, verifier: configuration.verifier, apiToken: configuration.apiToken,
                            limits: configuration.limits, allowPrivateDestinations: configuration.allowPrivateDestinations),
             server: .http1(limits: configuration.limits),
             configuration: .init(address: .hostname(configuration.hostname, port: configuration.port), serverName: nil),

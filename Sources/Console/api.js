@@ -24,15 +24,19 @@ export function askForToken(message) {
   if (message) text.textContent = message;
   input.value = '';
   pendingToken = new Promise((resolve) => {
+    // Escape must not dismiss it (nor submit what is half typed): there is nothing to show without.
+    const refuseCancel = (event) => event.preventDefault();
+    dialog.addEventListener('cancel', refuseCancel);
     dialog.addEventListener('close', function done() {
-      const value = input.value.trim();
+      const value = dialog.returnValue === 'save' ? input.value.trim() : '';
       if (!value) { dialog.showModal(); return; }
       dialog.removeEventListener('close', done);
+      dialog.removeEventListener('cancel', refuseCancel);
       sessionStorage.setItem(tokenKey, value);
       pendingToken = null;
       resolve(value);
     });
-    dialog.addEventListener('cancel', (event) => event.preventDefault(), { once: true });
+    dialog.returnValue = '';
     dialog.showModal();
     input.focus();
   });
@@ -46,7 +50,8 @@ async function token() {
 /// A JSON request to the API. A 401 forgets the token, asks for another and tries again.
 export async function api(path, options = {}) {
   for (;;) {
-    const headers = { Accept: 'application/json', Authorization: `Bearer ${await token()}` };
+    const sent = await token();
+    const headers = { Accept: 'application/json', Authorization: `Bearer ${sent}` };
     if (options.body !== undefined) headers['Content-Type'] = 'application/json';
     const response = await fetch(path, {
       method: options.method || 'GET',
@@ -55,8 +60,12 @@ export async function api(path, options = {}) {
       cache: 'no-store',
     });
     if (response.status === 401) {
-      sessionStorage.removeItem(tokenKey);
-      await askForToken('That token was refused (401 Unauthorized). Enter the API_TOKEN this service runs with.');
+      // Only the token this request carried is wrong: a newer one entered meanwhile stays.
+      if (sessionStorage.getItem(tokenKey) === sent) {
+        sessionStorage.removeItem(tokenKey);
+        await askForToken('That token was refused (401 Unauthorized). Enter the API_TOKEN this service runs with '
+          + '(a service started without API_TOKEN refuses every token).');
+      }
       continue;
     }
     const text = await response.text();

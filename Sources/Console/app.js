@@ -7,6 +7,7 @@ const projectKey = 'addon-lifecycle.project';
 const main = document.getElementById('main');
 const projectInput = document.getElementById('search-project');
 let leave = null;
+let generation = 0;
 
 function project() {
   return projectInput.value.trim() || localStorage.getItem(projectKey) || '';
@@ -26,30 +27,39 @@ export function navigate(href, replace = false) {
   return render();
 }
 
+/// Renders the page of the current URL into a fresh element, swapped in only if no later
+/// navigation started meanwhile (a slow page never replaces a newer one).
 async function render() {
   if (leave) { leave(); leave = null; }
+  const mine = ++generation;
+  const current = () => mine === generation;
   notify('');
   const parts = location.pathname.split('/').filter(Boolean).slice(1).map(decodeURIComponent);
   for (const anchor of document.querySelectorAll('nav a')) {
     anchor.toggleAttribute('aria-current', anchor.pathname === location.pathname);
   }
   main.replaceChildren(Object.assign(document.createElement('p'), { textContent: 'Loading…' }));
+  const view = document.createElement('div');
+  const show = () => { if (current()) main.replaceChildren(view); };
   try {
     switch (parts[0]) {
       case undefined:
-        leave = pages.overview(main);
+        leave = pages.overview(view);
+        show();
         break;
       case 'subscriptions':
         rememberProject(parts[1]);
-        await pages.subscription(main, parts[1], parts[2]);
+        leave = await pages.subscription(view, parts[1], parts[2]);
+        show();
         break;
       case 'addons':
         rememberProject(parts[1]);
-        await pages.addon(main, parts[1], parts[2], navigate);
+        await pages.addon(view, parts[1], parts[2], navigate);
         break;
       case 'events':
-        if (parts[1]) await pages.event(main, parts[1]);
-        else await pages.failedEvents(main);
+        if (parts[1]) await pages.event(view, parts[1], current);
+        else await pages.failedEvents(view, current);
+        show();
         break;
       case 'endpoints':
         if (!parts[1]) {
@@ -58,16 +68,19 @@ async function render() {
           break;
         }
         rememberProject(parts[1]);
-        if (parts[2]) await pages.endpoint(main, parts[1], parts[2]);
-        else await pages.endpoints(main, parts[1]);
+        if (parts[2]) await pages.endpoint(view, parts[1], parts[2]);
+        else await pages.endpoints(view, parts[1]);
+        show();
         break;
       default:
         main.replaceChildren(Object.assign(document.createElement('p'), { textContent: 'No such page.' }));
     }
   } catch (error) {
+    if (!current()) return;
     const message = error instanceof APIError && error.status === 404 ? 'Not found.' : `Could not load this page: ${error.message}`;
     main.replaceChildren(Object.assign(document.createElement('p'), { className: 'error', textContent: message }));
   }
+  if (!current()) { if (leave) { leave(); leave = null; } return; }
   main.focus({ preventScroll: true });
 }
 

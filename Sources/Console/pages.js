@@ -29,9 +29,9 @@ function table(headings, rows, caption) {
     rows instanceof HTMLTableSectionElement ? rows : el('tbody', {}, rows)));
 }
 
-function page(main, title, ...children) {
+function page(view, title, ...children) {
   document.title = `${title} · addon-lifecycle console`;
-  main.replaceChildren(el('h1', { text: title }), ...children);
+  view.replaceChildren(el('h1', { text: title }), ...children);
 }
 
 /// Runs `tick` now and every `seconds` while the tab is visible (paused while hidden).
@@ -104,8 +104,11 @@ export function overview(main) {
     rates.replaceChildren(...counters.map(([key, label]) => {
       const points = history.rates(key);
       const last = points.length ? points[points.length - 1].rate : null;
+      // A counter this process does not have (transitions in `serve` without workers): say so.
+      const absent = history.points.length > 0 && history.points[history.points.length - 1].counters[key] == null;
       return el('div', { class: 'card', 'data-rate': key },
-        el('span', { class: 'value', text: last == null ? '…' : last.toFixed(1) }), el('span', { class: 'label', text: label }), sparkline(points));
+        el('span', { class: 'value', text: absent ? 'n/a' : last == null ? '…' : last.toFixed(1) }),
+        el('span', { class: 'label', text: absent ? `${label} (not counted by this process)` : label }), sparkline(points));
     }));
     scraped.textContent = `Scraped ${new Date(time).toLocaleTimeString()}`;
   }, 5);
@@ -134,8 +137,10 @@ export async function subscription(main, project, id) {
   const axis = axisFor(summary.addons, histories, now);
   const details = el('p', { class: 'details', id: 'mark-details', 'aria-live': 'polite', text: 'Point at or focus a mark for its details.' });
   const timelineBox = el('div', { id: 'timeline' });
+  // An arrow key moves 1/200 of the axis (at least a second); the value is read out as a time.
+  const step = Math.max(1000, Math.round((axis.end - axis.start) / 200 / 1000) * 1000);
   const range = el('input', { type: 'range', id: 'as-of', min: String(Math.floor(axis.start)), max: String(Math.ceil(axis.end)),
-    step: '1000', value: String(now), 'aria-describedby': 'as-of-value' });
+    step: String(step), value: String(now), 'aria-describedby': 'as-of-value', 'aria-valuetext': formatTime(now) });
   const asOfText = el('input', { id: 'as-of-value', value: formatTime(now), size: '22', 'aria-label': 'As of (RFC 3339)' });
   const stateBody = el('tbody');
   const allowances = el('ol', { id: 'allowances' });
@@ -188,6 +193,7 @@ export async function subscription(main, project, id) {
   let debounce = null;
   function move(time) {
     range.value = String(time);
+    range.setAttribute('aria-valuetext', formatTime(time));
     asOfText.value = formatTime(time);
     timeline.setAsOf(time);
     clearTimeout(debounce);
@@ -202,6 +208,7 @@ export async function subscription(main, project, id) {
   });
   timeline.setAsOf(now);
   await show(now);
+  return () => clearTimeout(debounce);
 }
 
 /// An add-on's permalink opens its subscription.
@@ -212,7 +219,7 @@ export async function addon(main, project, id, navigate) {
 
 // --- Events ---------------------------------------------------------------------------------
 
-async function retry(id, statusCell, button) {
+async function retry(id, statusCell, button, current) {
   if (!await confirmAction('Retry this event?', `Event ${id} becomes pending and its subscription is folded again.`, 'Retry')) return;
   button.disabled = true;
   try {
@@ -223,36 +230,36 @@ async function retry(id, statusCell, button) {
     return;
   }
   // Show the status it reaches: pending, then processed (or failed again) once a worker folds it.
-  for (let attempt = 0; attempt < 30; attempt += 1) {
+  for (let attempt = 0; attempt < 30 && current(); attempt += 1) {
     const record = await api(`/${path('events', id)}`);
     statusCell.textContent = record.status;
     statusCell.dataset.status = record.status;
     notify(`Event ${id} is ${record.status}.`);
-    if (record.status !== 'pending') return;
+    if (record.status === 'processed') return;  // (a lagging read replica may still say failed: keep looking)
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
 }
 
-function eventRow(record) {
+function eventRow(record, current) {
   const status = el('td', { class: 'status', 'data-status': record.status, text: record.status });
   const button = el('button', { type: 'button', class: 'retry', text: 'Retry', 'aria-label': `Retry ${record.id}` });
-  button.addEventListener('click', () => retry(record.id, status, button).catch((error) => notify(error.message, 'error')));
+  button.addEventListener('click', () => retry(record.id, status, button, current).catch((error) => notify(error.message, 'error')));
   return el('tr', { 'data-event': record.id }, el('td', {}, link(`/console/${path('events', record.id)}`, record.id)),
     el('td', { text: record.type.replace('com.gigs.', '') }), status, el('td', { text: String(record.attempts) }),
     el('td', { class: 'error', text: record.lastError || '' }), el('td', {}, record.status === 'failed' ? button : null));
 }
 
-export async function failedEvents(main) {
+export async function failedEvents(main, current) {
   const list = await api('/events?status=failed&limit=100');
   page(main, 'Failed events',
     el('p', { class: 'muted', text: 'Events the workers set aside because the database refused their data. Retrying makes one pending again.' }),
-    list.items.length ? table(['Event', 'Type', 'Status', 'Attempts', 'Last error', ''], list.items.map(eventRow))
+    list.items.length ? table(['Event', 'Type', 'Status', 'Attempts', 'Last error', ''], list.items.map((record) => eventRow(record, current)))
       : el('p', { text: 'No failed events.' }));
 }
 
-export async function event(main, id) {
+export async function event(main, id, current) {
   const record = await api(`/${path('events', id)}`);
-  page(main, `Event ${id}`, table(['Event', 'Type', 'Status', 'Attempts', 'Last error', ''], [eventRow(record)]),
+  page(main, `Event ${id}`, table(['Event', 'Type', 'Status', 'Attempts', 'Last error', ''], [eventRow(record, current)]),
     el('p', { class: 'muted', text: `Received ${record.receivedAt}${record.processedAt ? `, processed ${record.processedAt}` : ''}.` }));
 }
 

@@ -14,6 +14,8 @@ public actor PostgresConnection {
     public nonisolated let configuration: PostgresConfiguration
     /// The `PGconn`, nil before `open()` and after `close()`.
     var handle: OpaquePointer?
+    /// What the notice receiver saw during the current statement (on this connection's thread).
+    private let notices = Notices()
     /// SQL text (and parameter types) → name of the statement prepared on this connection.
     private var preparedStatements: [String: String] = [:]
     /// Bounds the cache, in case some caller builds many distinct statements.
@@ -40,6 +42,7 @@ public actor PostgresConnection {
     func open() throws(PostgresError) {
         close()
         handle = try PostgresConnector.connect(configuration).get()
+        PQsetNoticeReceiver(handle, Notices.receiver, Unmanaged.passUnretained(notices).toOpaque())
         for (name, value) in configuration.sessionSettings {
             try query("SELECT set_config($1, $2, false)", [name, value])
         }
@@ -155,8 +158,14 @@ public actor PostgresConnection {
     }
 
     private func check(_ result: OpaquePointer?) throws(PostgresError) -> PostgresRows {
+        defer { notices.unconfirmedCommit = false }
         if let result {
             let status = PQresultStatus(result)
+            if status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK, notices.unconfirmedCommit {
+                PQclear(result)
+                throw PostgresError(.commitNotReplicated, sqlState: "01000",
+                                    message: "the commit was not confirmed by the synchronous standby (its wait was cancelled)")
+            }
             if status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK {
                 return PostgresRows(result: PostgresResult(result))
             }
@@ -168,8 +177,10 @@ public actor PostgresConnection {
         let error = PostgresError.from(result: result, connection: handle)
         if let result { PQclear(result) }
         // A lost connection is closed outright (and reopened on next use), so no state of it
-        // (prepared statements, a half-done transaction) can leak into the next caller.
-        if error.kind == .connectionLost { close() }
+        // (prepared statements, a half-done transaction) can leak into the next caller. So is
+        // one to a server that stopped taking writes: reopening lets libpq find the new primary
+        // (target_session_attrs=read-write).
+        if error.kind == .connectionLost || error.kind == .readOnly { close() }
         throw error
     }
 
@@ -206,6 +217,21 @@ public actor PostgresConnection {
                     }
                 }
             }
+        }
+    }
+}
+
+/// Server notices of one connection. PostgreSQL reports a commit whose wait for the synchronous
+/// standby was cancelled only as a WARNING, with the commit's ordinary success after it: this
+/// receiver catches it so `check` can refuse that success.
+final class Notices {
+    var unconfirmedCommit = false
+
+    static let receiver: PQnoticeReceiver = { argument, result in
+        guard let argument, let result,
+              let primary = PQresultErrorField(result, Int32(UInt8(ascii: "M"))) else { return }  // PG_DIAG_MESSAGE_PRIMARY
+        if String(cString: primary).hasPrefix("canceling wait for synchronous replication") {
+            Unmanaged<Notices>.fromOpaque(argument).takeUnretainedValue().unconfirmedCommit = true
         }
     }
 }

@@ -18,6 +18,13 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         case queryCanceled  // 57014 (statement_timeout, cancel)
         case undefinedTable  // 42P01
         case syntaxError  // 42601
+        /// The server no longer takes writes (25006): a standby, or a primary being demoted in a
+        /// failover. The connection is closed, so the next use finds the primary again.
+        case readOnly
+        /// The commit is done on this server, but the synchronous standby never confirmed it
+        /// (the wait was cancelled, e.g. by `statement_timeout`): it may not survive a failover,
+        /// so it must not be acknowledged. Retrying finds the row there (a duplicate) or not.
+        case commitNotReplicated
         /// Any other server error; see `sqlState`.
         case server
         /// A value could not be decoded into the requested Swift type.
@@ -44,7 +51,7 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     /// True when retrying on a fresh connection or in a new transaction may succeed.
     public var isTransient: Bool {
         switch kind {
-        case .connectionFailed, .connectionLost, .serializationFailure, .deadlockDetected, .lockNotAvailable, .unavailable:
+        case .connectionFailed, .connectionLost, .readOnly, .commitNotReplicated, .serializationFailure, .deadlockDetected, .lockNotAvailable, .unavailable:
             return true
         default:
             return false
@@ -81,6 +88,7 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         case "42601": return .syntaxError
         // admin_shutdown, crash_shutdown, cannot_connect_now: the server is going away.
         case "57P01", "57P02", "57P03": return .connectionLost
+        case "25006": return .readOnly
         default:
             return state.hasPrefix("08") ? .connectionLost : .server
         }

@@ -37,28 +37,36 @@ public struct QueueStats: Sendable, Equatable {
     public static func read(on connection: isolated PostgresConnection) throws -> QueueStats {
         let row = try connection.query("""
             SELECT (SELECT count(*) FROM (SELECT FROM work WHERE due_at <= now() LIMIT $1) d),
-                   (SELECT count(*) FROM (SELECT DISTINCT project, subscription FROM (SELECT project, subscription FROM work_signals LIMIT $1) l) g),
+                   (SELECT count(*) FROM (SELECT FROM work_signals LIMIT $1) g),
+                   (SELECT count(*) FROM (
+                        SELECT project, subscription FROM (SELECT project, subscription FROM work WHERE due_at <= now() LIMIT $1) d
+                        UNION SELECT project, subscription FROM (SELECT project, subscription FROM work_signals LIMIT $1) g) u),
                    greatest(extract(epoch FROM now() - (SELECT min(due_at) FROM work)),
                             extract(epoch FROM now() - (SELECT created_at FROM work_signals ORDER BY id LIMIT 1)), 0)::float8,
                    (SELECT count(*) FROM (SELECT FROM work WHERE due_at > now() LIMIT $1) s),
                    (SELECT count(*) FROM (SELECT FROM events WHERE status = 'failed' LIMIT $1) f),
                    (SELECT count(*) FROM (SELECT FROM work WHERE attempts > 0 LIMIT $1) r)
             """, [exactLimit])[0]
-        let (due, signaled, age, scheduled, failed, retrying) = try row.decode((Int64, Int64, Double, Int64, Int64, Int64).self)
-        var stats = QueueStats(due: Int(due), oldestDueAge: max(0, age), scheduled: Int(scheduled), failedEvents: Int(failed))
+        let (dueRows, signals, distinct, age, scheduled, failed, retrying) = try row.decode((Int64, Int64, Int64, Double, Int64, Int64, Int64).self)
+        // Due: subscriptions with a due timer or a signal from ingest, each counted once while
+        // both are below the limit. Past it, signals are estimated from the table's live rows (one
+        // per subscription and ingest batch: an upper bound of the subscriptions they name).
+        var stats = QueueStats(due: Int(distinct), oldestDueAge: max(0, age), scheduled: Int(scheduled), failedEvents: Int(failed))
         stats.retrying = Int(retrying)
-        if stats.due >= exactLimit || stats.scheduled >= exactLimit {
-            try stats.estimateWork(on: connection)
-        }
-        // Subscriptions ingest signalled (a timer due as well counts twice: rare, and only while due).
-        if signaled >= exactLimit {
+        var signalled = Int(signals)
+        if signals >= exactLimit {
             let live = try connection.query("""
                 SELECT coalesce((SELECT n_live_tup FROM pg_stat_user_tables WHERE relid = 'work_signals'::regclass), 0)::float8
                 """)[0].decode(Double.self, column: 0)
-            stats.due += max(exactLimit, Int(live.rounded()))
+            signalled = max(exactLimit, Int(live.rounded()))
             stats.isEstimated = true
-        } else {
-            stats.due += Int(signaled)
+        }
+        if dueRows >= exactLimit || stats.scheduled >= exactLimit {
+            stats.due = Int(dueRows)
+            try stats.estimateWork(on: connection)
+            stats.due += signalled
+        } else if signals >= exactLimit {
+            stats.due = Int(dueRows) + signalled
         }
         if stats.failedEvents >= exactLimit {
             let estimate = try connection.query("""

@@ -29,12 +29,10 @@ public enum WorkQueue {
     /// Attempts before the events that make a subscription fail are found and marked `failed`.
     public static let maxAttempts = 8
 
-    /// A claimed subscription: its retry count, and the signals read before its events are loaded
-    /// (the only ones its fold may delete).
+    /// A claimed subscription and its retry count.
     struct Claim {
         var key: WorkKey
         var attempts: Int
-        var signals: [Int64]
     }
 
     /// Claims up to `limit` subscriptions that have a due timer or retry (oldest first) or a
@@ -45,16 +43,18 @@ public enum WorkQueue {
     /// failing subscription is retried later with backoff while the others commit. Run inside a
     /// transaction.
     public static func processDue(limit: Int, on connection: isolated PostgresConnection) throws -> Outcome {
-        let now = try connection.query("SELECT now()")[0].decode(PostgresTimestamp.self, column: 0)
-        let claimed = try claim(limit: limit, on: connection)
+        let claimed = try confirm(claim(limit: limit, on: connection), on: connection)
         var outcome = Outcome()
         outcome.claimed = claimed.count
         guard !claimed.isEmpty else { return outcome }
+        // The fold's instant, taken once the subscriptions are ours: never earlier than that of a
+        // fold of theirs that committed before we got the lock (now() is when this transaction
+        // began, which may be earlier), so a fold never runs the clock backwards.
+        let now = Instant(try connection.query("SELECT clock_timestamp()")[0].decode(PostgresTimestamp.self, column: 0))
 
         try connection.simpleQuery("SAVEPOINT batch")
         do {
-            let result = try process(claimed.map(\.key), now: Instant(now), on: connection)
-            try consumeSignals(claimed.flatMap(\.signals), on: connection)
+            let result = try process(claimed.map(\.key), now: now, on: connection)
             try connection.simpleQuery("RELEASE SAVEPOINT batch")
             outcome.add(result)
             return outcome
@@ -64,8 +64,7 @@ public enum WorkQueue {
         for claim in claimed {
             try connection.simpleQuery("SAVEPOINT subscription")
             do {
-                let result = try process([claim.key], now: Instant(now), on: connection)
-                try consumeSignals(claim.signals, on: connection)
+                let result = try process([claim.key], now: now, on: connection)
                 try connection.simpleQuery("RELEASE SAVEPOINT subscription")
                 outcome.add(result)
             } catch {
@@ -78,13 +77,13 @@ public enum WorkQueue {
         return outcome
     }
 
-    /// Timers first, then signals up to the limit. Each inner query reads a few times the limit so
-    /// that rows of subscriptions other workers hold cannot fill the batch; the outer LIMIT stops
-    /// taking locks once the batch is full. A subscription with both a timer and signals is one
-    /// claim (the advisory lock is re-entrant).
+    /// Due timers first, then signalled subscriptions for the room left. Each inner query reads a
+    /// few times more rows than it may take, so that rows of subscriptions other workers hold
+    /// cannot fill the batch; the outer LIMIT stops taking locks once the batch is full, so a
+    /// worker holds at most `limit` advisory locks.
     static func claim(limit: Int, on connection: isolated PostgresConnection) throws -> [Claim] {
         var claims: [Claim] = []
-        var index: [WorkKey: Int] = [:]
+        var claimed = Set<WorkKey>()
         for row in try connection.query("""
             SELECT project, subscription, attempts FROM (
                 SELECT project, subscription, attempts FROM work WHERE due_at <= now() ORDER BY due_at LIMIT $2
@@ -92,28 +91,46 @@ public enum WorkQueue {
             """, [limit, limit * 3]) {
             let (project, subscription, attempts) = try row.decode((String, String, Int).self)
             let key = WorkKey(project: project, subscription: subscription)
-            index[key] = claims.count
-            claims.append(Claim(key: key, attempts: attempts, signals: []))
+            claimed.insert(key)
+            claims.append(Claim(key: key, attempts: attempts))
         }
+        guard claims.count < limit else { return claims }
         for row in try connection.query("""
-            SELECT project, subscription, ids, attempts FROM (
-                SELECT s.project, s.subscription, string_agg(s.id::text, ',') AS ids, min(s.id) AS first,
+            SELECT project, subscription, attempts FROM (
+                SELECT s.project, s.subscription, min(s.id) AS first,
                        coalesce((SELECT attempts FROM work w WHERE w.project = s.project AND w.subscription = s.subscription), 0) AS attempts
                 FROM (SELECT id, project, subscription FROM work_signals ORDER BY id LIMIT $2) s
                 GROUP BY s.project, s.subscription ORDER BY first
             ) g WHERE pg_try_advisory_xact_lock(work_lock_key(project, subscription)) LIMIT $1
-            """, [limit, limit * 4]) {
-            let (project, subscription, list, attempts) = try row.decode((String, String, String, Int).self)
-            let ids = signalIDs(list)
+            """, [limit - claims.count, limit * 10]) {
+            let (project, subscription, attempts) = try row.decode((String, String, Int).self)
             let key = WorkKey(project: project, subscription: subscription)
-            if let existing = index[key] {
-                claims[existing].signals += ids
-            } else if claims.count < limit {
-                index[key] = claims.count
-                claims.append(Claim(key: key, attempts: attempts, signals: ids))
-            }
+            if claimed.insert(key).inserted { claims.append(Claim(key: key, attempts: attempts)) }
         }
         return claims
+    }
+
+    /// Now that the subscriptions are locked: deletes their signals (every one visible now was
+    /// committed with its events, which the fold's later load will see; one committed after this
+    /// statement stays for the next fold) and keeps only the subscriptions that still have a
+    /// signal or a due timer. Another worker may have folded one between our snapshot and our
+    /// lock; folding it again would be wasted work at best.
+    static func confirm(_ claims: [Claim], on connection: isolated PostgresConnection) throws -> [Claim] {
+        guard !claims.isEmpty else { return [] }
+        let due = try Set(connection.query("""
+            WITH keys AS (SELECT * FROM unnest($1::text[], $2::text[]) AS k(project, subscription)),
+            consumed AS (
+                DELETE FROM work_signals s USING keys k WHERE s.project = k.project AND s.subscription = k.subscription
+                RETURNING s.project, s.subscription
+            )
+            SELECT k.project, k.subscription FROM keys k
+            WHERE EXISTS (SELECT FROM consumed c WHERE c.project = k.project AND c.subscription = k.subscription)
+               OR EXISTS (SELECT FROM work w WHERE w.project = k.project AND w.subscription = k.subscription AND w.due_at <= clock_timestamp())
+            """, [claims.map(\.key.project), claims.map(\.key.subscription)]).map { row in
+                let (project, subscription) = try row.decode((String, String).self)
+                return WorkKey(project: project, subscription: subscription)
+            })
+        return claims.filter { due.contains($0.key) }
     }
 
     /// Signal ids as `string_agg` lists them.
@@ -305,13 +322,12 @@ public enum WorkQueue {
         let attempts = claim.attempts + 1
         let base = min(300.0, 0.5 * Double(1 << min(attempts, 20)))
         let delay = base * Double.random(in: 0.5...1.0)
-        // The row holds the backoff; the signals it replaces would make the subscription due now.
+        // The row holds the backoff (the claim consumed the signals that made it due now).
         try connection.query("""
             INSERT INTO work (project, subscription, due_at, attempts, last_error)
             VALUES ($1, $2, now() + make_interval(secs => $5), $3, $4)
             ON CONFLICT (project, subscription) DO UPDATE
                 SET attempts = excluded.attempts, last_error = excluded.last_error, due_at = excluded.due_at
             """, [claim.key.project, claim.key.subscription, attempts, error, delay])
-        try consumeSignals(claim.signals, on: connection)
     }
 }

@@ -22,6 +22,12 @@ struct ChaosRun: AsyncParsableCommand {
     @Option(help: "Concurrent sending connections.") var connections = 16
     @Option(help: "`work` processes.") var workers = 3
     @Option(help: "The addon-lifecycle binary.") var binary: String?
+    @Flag(help: "Instead of restarting PostgreSQL, kill the primary (TEST_PG_DATA) and promote its standby (FAILOVER_STANDBY_DATA), as `.ci/failover` sets them up.")
+    var failover = false
+    @Flag(help: "With --failover: the standby replicates asynchronously, so acknowledged events may be lost; report them instead of failing.")
+    var asynchronous = false
+    @Option(help: "With --failover: pause the standby's WAL receiver this many seconds before the kill (a standby that fell behind).")
+    var standbyLag: Double = 0
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -70,6 +76,8 @@ struct ChaosRun: AsyncParsableCommand {
         // Kill a random worker every 1–4 s; restart PostgreSQL once, 40% into the run.
         var kills = 0
         var restart: (downtime: Double, at: ContinuousClock.Instant)?
+        let standby = environment["FAILOVER_STANDBY_DATA"]
+        if failover, standby == nil { throw ValidationError("--failover needs FAILOVER_STANDBY_DATA (use .ci/failover)") }
         while ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(Int.random(in: 1_000...4_000)))
             let victim = Int.random(in: 0..<workerProcesses.count)
@@ -78,14 +86,28 @@ struct ChaosRun: AsyncParsableCommand {
             kills += 1
             if restart == nil, ContinuousClock.now - started > .seconds(seconds * 0.4) {
                 let begin = ContinuousClock.now
-                // PostgreSQL runs as the postgres user when we are root (it refuses root).
-                let pgCtl = ["\(bin)/pg_ctl", "-D", data, "-m", "fast", "-w", "restart"]
-                let status = getuid() == 0
-                    ? try await ChildProcess.run("/usr/sbin/runuser", ["-u", "postgres", "--"] + pgCtl, error: .inherit)
-                    : try await ChildProcess.run(pgCtl[0], Array(pgCtl.dropFirst()), error: .inherit)
-                guard status == 0 else { throw LoadError("pg_ctl restart failed (\(status))") }
-                restart = ((ContinuousClock.now - begin).seconds, ContinuousClock.now)
-                load.markRestart()
+                if let standby, failover {
+                    // The primary's machine dies: no shutdown checkpoint, connections cut. Then the
+                    // standby is promoted, as Patroni or CloudNativePG would.
+                    if standbyLag > 0 {
+                        // The standby stops receiving (a slow link, a busy disk): what the primary
+                        // commits meanwhile exists only there.
+                        _ = try await ChildProcess.run("/usr/bin/pkill", ["-STOP", "-f", "postgres: walreceiver"])
+                        try await Task.sleep(for: .milliseconds(Int(standbyLag * 1000)))
+                    }
+                    let killed = ContinuousClock.now
+                    try await Self.pgCtl(bin, ["-D", data, "-m", "immediate", "-w", "stop"])
+                    if standbyLag > 0 { _ = try await ChildProcess.run("/usr/bin/pkill", ["-CONT", "-f", "postgres: walreceiver"]) }
+                    try await Self.pgCtl(bin, ["-D", standby, "-w", "promote"])
+                    // Answers from here on were committed on the new primary (the old one's
+                    // connections died with it); the recovery time counts from the kill.
+                    load.markRestart()
+                    restart = ((ContinuousClock.now - killed).seconds, killed)
+                } else {
+                    try await Self.pgCtl(bin, ["-D", data, "-m", "fast", "-w", "restart"])
+                    restart = ((ContinuousClock.now - begin).seconds, ContinuousClock.now)
+                    load.markRestart()
+                }
             }
         }
         while senders.contains(where: { !$0.isFinished }) { try await Task.sleep(for: .milliseconds(50)) }
@@ -139,7 +161,13 @@ struct ChaosRun: AsyncParsableCommand {
         print("workers killed with SIGKILL: \(kills)")
         if let restart {
             let recovery = stats.firstAckAfterRestart.map { String(format: "%.2f s", ($0 - restart.at).seconds) } ?? "none"
-            print(String(format: "PostgreSQL restarted once (fast): %.2f s down; first 202 after it came back: %@", restart.downtime, recovery))
+            if failover {
+                print(String(format: "failover (%@ replication%@): primary killed (immediate) and standby promoted in %.2f s; first 202 after the kill: %@",
+                             asynchronous ? "asynchronous" : "synchronous",
+                             standbyLag > 0 ? String(format: ", the standby %.1f s behind", standbyLag) : "", restart.downtime, recovery))
+            } else {
+                print(String(format: "PostgreSQL restarted once (fast): %.2f s down; first 202 after it came back: %@", restart.downtime, recovery))
+            }
         }
         print(String(format: "time to drain after the load: %.2f s; transitions recorded: %d; failed events: %d", drain, transitions, failed))
         print("processes that exited on their own: \(exited)")
@@ -148,8 +176,18 @@ struct ChaosRun: AsyncParsableCommand {
                      delivery.messages, delivery.requests, delivery.accepted, deliveryDrain))
         print("undelivered: \(delivery.undelivered)   out of order: \(delivery.outOfOrder)   wrong: \(delivery.wrong)   "
               + "(duplicated deliveries, allowed after a kill or an unanswered attempt: \(delivery.duplicated))")
+        // Asynchronous replication may lose what the old primary acknowledged: measured, not failed.
+        if asynchronous { return }
         if lost != 0 || duplicated != 0 || unexpected != 0 || failed != 0 || stats.other != 0 || exited != 0 { throw ExitCode(1) }
         if delivery.undelivered != 0 || delivery.outOfOrder != 0 || delivery.wrong != 0 { throw ExitCode(1) }
+    }
+
+    /// `pg_ctl ARGS`, as the postgres user when we are root (PostgreSQL refuses root).
+    static func pgCtl(_ bin: String, _ arguments: [String]) async throws {
+        let status = getuid() == 0
+            ? try await ChildProcess.run("/usr/sbin/runuser", ["-u", "postgres", "--", "\(bin)/pg_ctl"] + arguments, error: .inherit)
+            : try await ChildProcess.run("\(bin)/pg_ctl", arguments, error: .inherit)
+        guard status == 0 else { throw LoadError("pg_ctl \(arguments.joined(separator: " ")) failed (\(status))") }
     }
 
     /// `export | replay --check`: the number of differences (0 when the state equals the replay).

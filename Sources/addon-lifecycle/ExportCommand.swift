@@ -34,7 +34,8 @@ struct ExportCommand: AsyncParsableCommand {
             project: project, subscription: subscription,
             since: since.flatMap(Instant.init(rfc3339:)).map(PostgresTimestamp.init),
             until: until.flatMap(Instant.init(rfc3339:)).map(PostgresTimestamp.init))
-        let count = try await Database.with(url: options.resolvedDatabaseURL, logger: logger) { database in
+        // A hot standby (READ_DATABASE_URL) when given: the export then lags the primary by its replay delay.
+        let count = try await Database.with(url: options.resolvedReadDatabaseURL ?? options.resolvedDatabaseURL, logger: logger) { database in
             let pool = PostgresPool(configuration: database.configuration, size: 1, logger: logger)
             try await database.prepareSchema(pool, logger: logger)
             return try await pool.withConnection { connection in

@@ -41,12 +41,20 @@ enum HTTPService {
             // Two group-commit flushers, plus reads of the API and /metrics.
             let pool = PostgresPool(configuration: configuration, size: 6, logger: logger)
             try await database.prepareSchema(pool, logger: logger)
+            // Reads of the API from a hot standby, when given (a replica lags: README).
+            var readPool: PostgresPool?
+            if let readURL = options.resolvedReadDatabaseURL {
+                var readConfiguration = PostgresConfiguration(readURL)
+                _ = try readConfiguration.parsedOptions()
+                readConfiguration.statementTimeout = .seconds(8)
+                readPool = PostgresPool(configuration: readConfiguration, size: 4, logger: logger)
+            }
             Observability.bootstrap()
             let deliveryConfiguration = try delivery.configuration(embedded: database.isEmbedded)
             let app = HTTPApplication.application(
                 .init(hostname: http.resolvedHost, port: http.resolvedPort, verifier: verifier, apiToken: apiToken,
-                      allowPrivateDestinations: deliveryConfiguration.allowPrivateDestinations), pool: pool, logger: logger)
-            var services: [any Service] = [pool]
+                      allowPrivateDestinations: deliveryConfiguration.allowPrivateDestinations), pool: pool, readPool: readPool, logger: logger)
+            var services: [any Service] = [pool] + (readPool.map { [$0] } ?? [])
             if let workers {
                 let workerPool = PostgresPool(configuration: database.backgroundConfiguration, size: workers.workers + 1, logger: logger)
                 services += [workerPool, WorkerService(pool: workerPool, configuration: workers, logger: logger)]

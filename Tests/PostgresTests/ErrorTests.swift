@@ -58,6 +58,26 @@ import Testing
         #expect(error?.isTransient == true)
     }
 
+    /// A write refused because the server went read-only (a primary being demoted, or a standby)
+    /// is typed, and the connection is dropped so the next use connects afresh (to the primary).
+    @Test func aReadOnlyServerClosesTheConnection() async throws {
+        let pool = try await TestDatabase.pool("read_only", size: 1)
+        let before = try await pool.withConnection { connection in
+            try connection.query("CREATE TABLE IF NOT EXISTS writes (id int)")
+            try connection.query("SET default_transaction_read_only = on")
+            return connection.backendPID
+        }
+        let error = await #expect(throws: PostgresError.self) {
+            try await pool.withConnection { try $0.query("INSERT INTO writes VALUES (1)") }
+        }
+        #expect(error?.kind == .readOnly && error?.sqlState == "25006" && error?.isTransient == true)
+        let after = try await pool.withConnection { connection in
+            try connection.query("INSERT INTO writes VALUES (2)")
+            return connection.backendPID
+        }
+        #expect(after != before, "the read-only session was reused")
+    }
+
     /// The message names where we tried to connect, and never the password.
     @Test func connectionFailureNamesTheTargetButNotThePassword() async throws {
         let configuration = PostgresConfiguration("postgresql://app:s3cr3t-pw@127.0.0.1:1/addons", connectTimeout: 2)

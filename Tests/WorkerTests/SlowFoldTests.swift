@@ -44,7 +44,7 @@ struct SlowFoldTests {
         // Until the worker is inside the fold, waiting at the gate.
         while try await pool.withConnection({ connection in
             try connection.query("""
-                SELECT NOT EXISTS (SELECT FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory')
+                SELECT NOT EXISTS (SELECT FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'advisory')
                 """)[0].decode(Bool.self, column: 0)
         }) {
             try await Task.sleep(for: .milliseconds(20))
@@ -57,7 +57,7 @@ struct SlowFoldTests {
         _ = try await gate.simpleQuery("SELECT pg_advisory_unlock(4242)")
         await gate.close()
         let first = try await worker.value
-        #expect(first.claimed == 1 && first.processedEvents == 1)
+        #expect(first.claimed == 1 && first.processedEvents == 1, "\(first.claimed) claimed, \(first.processedEvents) processed")
         // evt_2 arrived after the fold had loaded sub_slow's events: its signal is still there.
         var processed = first.processedEvents
         while true {

@@ -42,6 +42,7 @@ ACTIVATION = NOW - datetime.timedelta(days=1)
 
 received = []
 lock = threading.Lock()
+requests_seen = []  # every URL the browser requested, from the performance log
 
 
 def stamp(moment):
@@ -179,6 +180,17 @@ def browser():
     return webdriver.Chrome(service=Service(executable_path="/usr/bin/chromedriver"), options=options)
 
 
+def network(driver):
+    """Drains the browser's performance log into `requests_seen`; returns the URLs it added."""
+    added = []
+    for entry in driver.get_log("performance"):
+        event = json.loads(entry["message"])["message"]
+        if event["method"] == "Network.requestWillBeSent":
+            added.append(event["params"]["request"]["url"])
+    requests_seen.extend(added)
+    return added
+
+
 def main():
     endpoint, failed = prepare()
     with urllib.request.urlopen(BASE + "/console", timeout=10) as response:
@@ -191,8 +203,13 @@ def main():
         # The token is asked once.
         driver.get(BASE + "/console")
         dialog = until.until(lambda d: d.find_element(By.ID, "token-dialog") if d.find_element(By.ID, "token-dialog").is_displayed() else None)
+        driver.find_element(By.ID, "token-input").send_keys(Keys.ESCAPE)
+        check(driver.find_element(By.ID, "token-dialog").is_displayed(), "Escape dismissed the token prompt")
         driver.find_element(By.ID, "token-input").send_keys(TOKEN + Keys.ENTER)
         until.until(lambda d: not d.find_element(By.ID, "token-dialog").is_displayed())
+        stored = driver.execute_script(
+            "return [sessionStorage.getItem('addon-lifecycle.token'), Object.keys(localStorage).filter(k => k.includes('token')).length]")
+        check(stored == [TOKEN, 0], f"the token is not kept in sessionStorage only: {stored}")
 
         # The overview's figures are /metrics' (the system is idle: they no longer move).
         until.until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-metric] .value"))
@@ -208,6 +225,21 @@ def main():
             fail(f"overview differs from /metrics: page {[(c.get_attribute('data-metric'), c.text) for c in driver.find_elements(By.CSS_SELECTOR, '[data-metric]')]}, metrics {expected}")
         check(float(cards["addon_events_failed"]) == 1, f"the overview shows {cards['addon_events_failed']} failed events")
         driver.save_screenshot(f"{SHOTS}/overview-1280.png")
+
+        # Live updates stop while the tab is hidden and resume when it shows again.
+        def visibility(state):
+            driver.execute_script(
+                "Object.defineProperty(document, 'visibilityState', {value: arguments[0], configurable: true});"
+                "document.dispatchEvent(new Event('visibilitychange'))", state)
+        network(driver)
+        visibility("hidden")
+        time.sleep(0.5)
+        network(driver)
+        time.sleep(6)
+        scrapes = [url for url in network(driver) if url.endswith("/metrics")]
+        check(not scrapes, f"the hidden overview kept polling: {scrapes}")
+        visibility("visible")
+        wait(lambda: any(url.endswith("/metrics") for url in network(driver)), "the overview to poll again once visible", 10)
 
         # Searching a subscription id opens its page; its bars and statuses are the API's.
         driver.find_element(By.ID, "search-project").clear()
@@ -226,6 +258,7 @@ def main():
         check("Japan 5GB" in driver.find_element(By.ID, "allowances").text, "the consumption order lacks the Japan pass")
         # Marks are buttons: focus one and its details show.
         mark = driver.find_element(By.CSS_SELECTOR, f".row[data-addon='{PASS}'] .mark.transition")
+        check(mark.tag_name == "button", "marks are not keyboard-focusable buttons")
         driver.execute_script("arguments[0].focus()", mark)
         check("transition activated" in driver.find_element(By.ID, "mark-details").text, "focusing a transition shows no details")
         driver.save_screenshot(f"{SHOTS}/subscription-1280.png")
@@ -240,6 +273,13 @@ def main():
         check(background == "rgb(17, 21, 26)", f"dark mode did not apply (background {background})")
         driver.save_screenshot(f"{SHOTS}/subscription-1280-dark.png")
         driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "light"}]})
+
+        # The slider moves by keyboard, and says where it is as a time.
+        slider = driver.find_element(By.ID, "as-of")
+        start_text = driver.find_element(By.ID, "as-of-value").get_attribute("value")
+        slider.send_keys(Keys.ARROW_LEFT * 3)
+        until.until(lambda d: d.find_element(By.ID, "as-of-value").get_attribute("value") != start_text)
+        check(slider.get_attribute("aria-valuetext").endswith("Z"), "the slider's value is not read out as a time")
 
         # "As of" before the activation shows the pass pending, in the timeline and in the state.
         before = (ACTIVATION - datetime.timedelta(hours=6)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -266,6 +306,12 @@ def main():
         row = until.until(lambda d: d.find_element(By.CSS_SELECTOR, f"tr[data-event='{failed}']"))
         row.find_element(By.CLASS_NAME, "retry").click()
         until.until(lambda d: d.find_element(By.ID, "confirm-dialog").is_displayed())
+        driver.find_element(By.ID, "confirm-cancel").click()  # asked first: cancelling does nothing
+        until.until(lambda d: not d.find_element(By.ID, "confirm-dialog").is_displayed())
+        time.sleep(1)
+        check(api("GET", f"/events/{failed}")["status"] == "failed", "cancelling the confirmation retried the event")
+        row.find_element(By.CLASS_NAME, "retry").click()
+        until.until(lambda d: d.find_element(By.ID, "confirm-dialog").is_displayed())
         driver.find_element(By.ID, "confirm-ok").click()
         WebDriverWait(driver, 40).until(lambda d: d.find_element(By.CSS_SELECTOR, f"tr[data-event='{failed}'] .status").text == "processed")
         check(api("GET", f"/events/{failed}")["status"] == "processed", "the API does not show the retried event processed")
@@ -283,12 +329,13 @@ def main():
 
         # No request left the origin; the console logged no error.
         origin = urllib.parse.urlparse(BASE).netloc
-        for entry in driver.get_log("performance"):
-            event = json.loads(entry["message"])["message"]
-            if event["method"] == "Network.requestWillBeSent":
-                url = urllib.parse.urlparse(event["params"]["request"]["url"])
-                check(url.scheme in ("http", "https") and url.netloc == origin or url.scheme == "data" and False,
-                      f"a request left the origin: {event['params']['request']['url']}")
+        network(driver)
+        paths = {urllib.parse.urlparse(url).path for url in requests_seen}
+        check({"/console", "/console/assets/app.js", "/metrics", f"/projects/{PROJECT}/subscriptions/{SUB}"} <= paths,
+              f"the network log misses requests the page made: {sorted(paths)[:20]}")
+        for seen in requests_seen:
+            url = urllib.parse.urlparse(seen)
+            check(url.scheme in ("http", "https") and url.netloc == origin, f"a request left the origin: {seen}")
         errors = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
         check(not errors, f"the browser console has errors: {errors}")
 
