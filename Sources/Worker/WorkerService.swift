@@ -51,6 +51,7 @@ public final class WorkerService: Service, Sendable {
     /// Runs until graceful shutdown or cancellation (another service of the group failed): either
     /// way each worker commits the batch in hand, then stops.
     public func run() async throws {
+        try await checkLockBudget()
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
                 await withTaskGroup(of: Void.self) { group in
@@ -69,6 +70,21 @@ public final class WorkerService: Service, Sendable {
         } onCancel: {
             self.stop()
         }
+    }
+
+    /// Each claimed subscription holds an advisory lock until its batch commits, an entry of
+    /// PostgreSQL's shared lock table. A full table fails every session of the database ("out of
+    /// shared memory"), ingest included, so a process may take at most a quarter of it. Skipped
+    /// when the database cannot be asked yet (the workers wait for it as usual).
+    func checkLockBudget() async throws {
+        let wanted = configuration.workers * configuration.batchSize
+        guard let capacity = try? await pool.withConnection({ connection in
+            try connection.query("""
+                SELECT current_setting('max_locks_per_transaction')::int
+                       * (current_setting('max_connections')::int + current_setting('max_prepared_transactions')::int)
+                """)[0].decode(Int.self, column: 0)
+        }) else { return }
+        if wanted * 4 > capacity { throw LockBudgetError(wanted: wanted, capacity: capacity) }
     }
 
     public func stop() {
@@ -161,5 +177,17 @@ public final class WorkerService: Service, Sendable {
                 "kind": "\(entry.kind.rawValue)", "at": "\(entry.at.rfc3339)", "reason": "\(entry.reason?.rawValue ?? "-")",
             ])
         }
+    }
+}
+
+/// WORKERS × WORKER_BATCH_SIZE would take too much of PostgreSQL's lock table.
+public struct LockBudgetError: Error, CustomStringConvertible {
+    public let wanted: Int
+    public let capacity: Int
+
+    public var description: String {
+        "WORKERS × WORKER_BATCH_SIZE = \(wanted) advisory locks is more than a quarter of PostgreSQL's lock table "
+            + "(max_locks_per_transaction × (max_connections + max_prepared_transactions) = \(capacity)); "
+            + "lower them or raise max_locks_per_transaction"
     }
 }
