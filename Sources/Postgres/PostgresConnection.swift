@@ -228,9 +228,12 @@ final class Notices {
     var unconfirmedCommit = false
 
     static let receiver: PQnoticeReceiver = { argument, result in
-        guard let argument, let result,
-              let primary = PQresultErrorField(result, Int32(UInt8(ascii: "M"))) else { return }  // PG_DIAG_MESSAGE_PRIMARY
-        if String(cString: primary).hasPrefix("canceling wait for synchronous replication") {
+        guard let argument, let result else { return }
+        // The function that raised it (PG_DIAG_SOURCE_FUNCTION), which lc_messages does not
+        // translate; the English message as well, for a server that does not send it.
+        let function = PQresultErrorField(result, Int32(UInt8(ascii: "R"))).map { String(cString: $0) }
+        let message = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) } ?? ""
+        if function == "SyncRepWaitForLSN" || message.hasPrefix("canceling wait for synchronous replication") {
             Unmanaged<Notices>.fromOpaque(argument).takeUnretainedValue().unconfirmedCommit = true
         }
     }
