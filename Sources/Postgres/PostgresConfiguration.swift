@@ -98,6 +98,9 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
             ("keepalives_idle", "10"),
             ("keepalives_interval", "5"),
             ("keepalives_count", "3"),
+            // Keepalives do not run while sent data waits for an acknowledgement: a primary whose
+            // machine vanished mid-request would hold the connection for TCP's ~15 minutes.
+            ("tcp_user_timeout", "15000"),
             ("dbname", connectionString),
         ]
     }

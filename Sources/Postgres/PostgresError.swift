@@ -21,8 +21,9 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         /// The server no longer takes writes (25006): a standby, or a primary being demoted in a
         /// failover. The connection is closed, so the next use finds the primary again.
         case readOnly
-        /// The commit is done on this server, but the synchronous standby never confirmed it
-        /// (the wait was cancelled, e.g. by `statement_timeout`): it may not survive a failover,
+        /// The commit is done on this server, but the synchronous standby never confirmed it (the
+        /// wait was cancelled by pg_cancel_backend or a pooler; statement_timeout does not reach
+        /// a commit): it may not survive a failover,
         /// so it must not be acknowledged. Retrying finds the row there (a duplicate) or not.
         case commitNotReplicated
         /// Any other server error; see `sqlState`.

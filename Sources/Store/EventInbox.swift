@@ -46,8 +46,12 @@ public enum EventInbox {
                 -- The first arrival of each id not stored yet: the only rows that can be stored. A
                 -- lateral probe per id: NOT EXISTS let the plan cached on a fresh, empty table be a
                 -- hash anti join over a scan of all events, for every batch until the next ANALYZE.
+                -- A stored row is key-share locked: that gives this transaction a commit record, so
+                -- a `duplicate` answer waits for the synchronous standby like a first store does (an
+                -- earlier store whose wait was cancelled is then on the standby too before anyone
+                -- is told it is stored). It never waits for a worker, whose updates keep the key.
                 SELECT DISTINCT ON (id) batch.* FROM batch
-                LEFT JOIN LATERAL (SELECT true AS stored FROM events e WHERE e.id = batch.id LIMIT 1) known ON true
+                LEFT JOIN LATERAL (SELECT true AS stored FROM events e WHERE e.id = batch.id LIMIT 1 FOR KEY SHARE) known ON true
                 WHERE known.stored IS NULL
                 ORDER BY id, arrival
             ), claimed AS (

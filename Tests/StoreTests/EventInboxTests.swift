@@ -44,6 +44,23 @@ import Testing
         #expect(try await signals().count == 2)
     }
 
+    /// A batch of duplicates writes no row, yet its commit must wait for the synchronous standby
+    /// like a first store: the earlier store may be one whose wait was cancelled (answered 503),
+    /// and `duplicate` tells the sender it is safe. Key-share locking the stored rows gives the
+    /// transaction an id, so its commit record goes through the synchronous wait.
+    @Test func aDuplicateAnswerCommitsThroughTheStandbyWait() async throws {
+        let pool = try await TestDatabase.pool("inbox_duplicate_xid")
+        try await Migrator(logger: TestDatabase.logger).migrate(pool)
+        _ = try await pool.withConnection { try EventInbox.insert([Self.record("evt_dup", subscription: "sub_dup")], on: $0) }
+        let (stored, writes) = try await pool.withTransaction { connection in
+            let stored = try EventInbox.insert([Self.record("evt_dup", subscription: "sub_dup")], on: connection)
+            let writes = try connection.query("SELECT pg_current_xact_id_if_assigned() IS NOT NULL")[0].decode(Bool.self, column: 0)
+            return (stored, writes)
+        }
+        #expect(stored.newIDs.isEmpty)
+        #expect(writes, "a duplicate's transaction has no commit record to wait for the standby")
+    }
+
     /// The lock a worker of earlier versions held on a work row for its whole batch: ingest no longer
     /// touches the row, so a batch goes through under a lock timeout far shorter than the hold.
     @Test func ingestDoesNotWaitForAHeldWorkRow() async throws {
