@@ -19,6 +19,8 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(help: "Only this subscription's events.") var subscription: String?
     @Option(help: "Only events with time at or after this RFC 3339 instant.") var since: String?
     @Option(help: "Only events with time before this RFC 3339 instant.") var until: String?
+    @Flag(help: "Read from READ_DATABASE_URL, a hot standby (it lags the primary: not for `replay --check`, which compares with the primary).")
+    var standby = false
 
     func validate() throws {
         for (name, value) in [("--since", since), ("--until", until)] {
@@ -34,8 +36,9 @@ struct ExportCommand: AsyncParsableCommand {
             project: project, subscription: subscription,
             since: since.flatMap(Instant.init(rfc3339:)).map(PostgresTimestamp.init),
             until: until.flatMap(Instant.init(rfc3339:)).map(PostgresTimestamp.init))
-        // A hot standby (READ_DATABASE_URL) when given: the export then lags the primary by its replay delay.
-        let count = try await Database.with(url: options.resolvedReadDatabaseURL ?? options.resolvedDatabaseURL, logger: logger) { database in
+        // From a hot standby only when asked: it lags the primary by its replay delay.
+        let url = standby ? (options.resolvedReadDatabaseURL ?? options.resolvedDatabaseURL) : options.resolvedDatabaseURL
+        let count = try await Database.with(url: url, logger: logger) { database in
             let pool = PostgresPool(configuration: database.configuration, size: 1, logger: logger)
             try await database.prepareSchema(pool, logger: logger)
             return try await pool.withConnection { connection in
