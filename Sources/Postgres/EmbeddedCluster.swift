@@ -197,7 +197,8 @@ public struct EmbeddedCluster: Sendable {
         (try? bindLoopback(port: port)) != nil
     }
 
-    static func freeLoopbackPort() throws -> Int {
+    /// A port free on 127.0.0.1 right now (the kernel's pick), for a server about to be started.
+    public static func freeLoopbackPort() throws -> Int {
         try bindLoopback(port: 0)
     }
 

@@ -50,7 +50,7 @@ struct PipelineBench: AsyncParsableCommand {
         // requests, which are answered 200 duplicate and not counted as accepted.
         try Self.sign(count: 40_000 * seconds, files: 2, subscriptions: subscriptions, secret: secret, out: directory)
 
-        let port = try Self.freePort()
+        let port = try EmbeddedCluster.freeLoopbackPort()
         let environment = ["DATABASE_URL": url, "LOG_LEVEL": "error", "DELIVERY_ALLOW_PRIVATE": "true"]
         let serve = try await ChildProcess.start(executable, ["serve"], environment: environment.merging([
             "WEBHOOK_SECRETS": secret.encoded, "PORT": String(port), "HOST": "127.0.0.1",
@@ -150,21 +150,6 @@ struct PipelineBench: AsyncParsableCommand {
                 throw ValidationError("cannot write \(out)/requests-\(file).txt")
             }
         }
-    }
-
-    static func freePort() throws -> Int {
-        // Bind port 0 and read what the kernel chose.
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw ValidationError("no free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     static func waitForHealth(port: Int, server: ChildProcess) async throws {

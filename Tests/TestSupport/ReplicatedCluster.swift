@@ -43,7 +43,7 @@ public final class ReplicatedCluster: Sendable {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("replicated-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
-        let cluster = ReplicatedCluster(directory: directory, primaryPort: try freePort(), standbyPort: try freePort(), bin: bin)
+        let cluster = ReplicatedCluster(directory: directory, primaryPort: try EmbeddedCluster.freeLoopbackPort(), standbyPort: try EmbeddedCluster.freeLoopbackPort(), bin: bin)
         try await cluster.setUp()
         return cluster
     }
@@ -114,21 +114,5 @@ public final class ReplicatedCluster: Sendable {
             try? await run("pg_ctl", ["-D", "\(directory)/\(data)", "-m", "immediate", "-w", "stop"])
         }
         try? FileManager.default.removeItem(atPath: directory)
-    }
-
-    /// A port the kernel picks for 127.0.0.1, released again for the server to take.
-    private static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ChildProcessError("socket() failed") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw ChildProcessError("no free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
