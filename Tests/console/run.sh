@@ -8,12 +8,7 @@ cd "$(dirname "$0")/../.."
 bin=$(swift build --show-bin-path)/addon-lifecycle
 venv=.build/console-venv
 requirements=Tests/console/requirements.txt
-if ! cmp -s "$requirements" "$venv/requirements.txt" 2>/dev/null; then
-    rm -rf "$venv"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
-    cp "$requirements" "$venv/requirements.txt"
-fi
+.ci/python-venv "$requirements" "$venv"
 psql "$DATABASE_URL" -qc "DROP DATABASE IF EXISTS console" -c "CREATE DATABASE console" >/dev/null
 url="${DATABASE_URL%/*}/console"
 secret="whsec_$(head -c 32 /dev/urandom | base64)"
